@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# One set-up for a fresh checkout: libtorch (Debian's, when no other is given), Python torch for the
+# model scripts, the npm dependencies and the native build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+have_system_libtorch() {
+  compgen -G '/usr/lib/*/cmake/Torch/TorchConfig.cmake' >/dev/null ||
+    compgen -G '/usr/lib/cmake/Torch/TorchConfig.cmake' >/dev/null
+}
+have_python_torch() { /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; }
+
+needed=()
+if [ -z "${LIBTORCH:-}" ] && [ "${VIRNUCPRO_USE_PYTORCH:-}" != 1 ] && ! have_system_libtorch; then
+  needed+=(libtorch-dev)
+fi
+have_python_torch || needed+=(python3-torch)
+[ -f /usr/include/nlohmann/json.hpp ] || needed+=(nlohmann-json3-dev)
+command -v cmake >/dev/null || needed+=(cmake)
+command -v g++ >/dev/null || needed+=(g++)
+command -v clang-format >/dev/null || needed+=(clang-format)
+
+if [ ${#needed[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "virnucpro setup: installing ${needed[*]} with apt"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${needed[@]}" >/dev/null
+  else
+    cat >&2 <<MSG
+virnucpro setup: missing ${needed[*]}.
+On Debian/Ubuntu run as root: apt-get install ${needed[*]}
+Elsewhere give libtorch one of three ways before 'npm ci':
+  LIBTORCH=/path/to/libtorch            an unpacked libtorch folder (CPU or CUDA)
+  VIRNUCPRO_USE_PYTORCH=1               the libtorch inside an installed PyTorch
+  a system libtorch that CMake's find_package(Torch) finds
+and a Python 3 with torch for scripts/export-models.py (set VIRNUCPRO_PYTHON to it).
+MSG
+    exit 1
+  fi
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+else
+  npm run build:native
+fi
+npm run build:ts
