@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../native';
+import { registerDevicesCommand } from './commands/devices';
+
+function version(): string {
+  return JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('virnucpro')
+    .description('VirNucPro viral-sequence classifier on persistent per-device libtorch workers')
+    .version(version());
+  registerDevicesCommand(program);
+  return program;
+}
+
+if (require.main === module) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((error: Error) => {
+      console.error(`virnucpro: ${error.message}`);
+      process.exit(process.exitCode && process.exitCode !== 0 ? process.exitCode : 1);
+    });
+}
