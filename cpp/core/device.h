@@ -1,0 +1,65 @@
+#pragma once
+
+#include <c10/core/Device.h>
+#include <c10/core/ScalarType.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace virnucpro {
+
+// Where a model runs and in which floating-point type it computes.
+struct Placement {
+  c10::Device device{c10::kCPU};
+  c10::ScalarType dtype = c10::kFloat;
+};
+
+// 'cpu' or 'cuda:N'; anything else, a CUDA device on a CPU build, or N past the device count is
+// ErrorCode::kDevice. dtype is 'fp32', 'fp16' or 'bf16'; fp16 needs a CUDA device (libtorch's CPU
+// kernels lack half-precision matmul), bf16 runs on both.
+Placement ParsePlacement(const std::string& device, const std::string& dtype);
+std::string DeviceName(const c10::Device& device);
+std::string DtypeName(c10::ScalarType dtype);
+
+struct DeviceInfo {
+  int index = 0;
+  std::string name;
+  int64_t total_memory_bytes = 0;
+  int64_t free_memory_bytes = 0;
+};
+
+struct AllocatorStats {
+  int64_t allocated_bytes = 0;
+  int64_t reserved_bytes = 0;
+  int64_t peak_allocated_bytes = 0;
+  int64_t peak_reserved_bytes = 0;
+  int64_t num_alloc_retries = 0;
+  int64_t num_ooms = 0;
+};
+
+struct BuildInfo {
+  std::string torch_version;
+  bool cuda = false;
+  std::optional<std::string> cuda_version;
+  std::vector<DeviceInfo> devices;
+  std::optional<std::string> alloc_conf;
+  int interop_threads = 0;
+  int intraop_threads = 0;
+  // One entry per device on CUDA builds with a device; empty otherwise.
+  std::vector<AllocatorStats> allocator;
+};
+
+// Querying free memory creates a CUDA context on every visible device.
+BuildInfo QueryBuildInfo();
+
+// Sets libtorch's intra-op thread count (worker processes divide the cores between them).
+void SetIntraopThreads(int threads);
+
+// Releases the CUDA caching allocator's unused blocks on CUDA builds; a no-op on CPU builds. Either way
+// the call is counted; returns the count so far.
+int64_t EmptyCache();
+int64_t EmptyCacheCalls();
+
+}  // namespace virnucpro
