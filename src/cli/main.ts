@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../native';
 import { registerDevicesCommand } from './commands/devices';
+import { registerEmbedCommand } from './commands/embed';
+import { registerTokenizeCommand } from './commands/tokenize';
 
 function version(): string {
   return JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version;
@@ -14,6 +16,8 @@ export function buildProgram(): Command {
     .description('VirNucPro viral-sequence classifier on persistent per-device libtorch workers')
     .version(version());
   registerDevicesCommand(program);
+  registerEmbedCommand(program);
+  registerTokenizeCommand(program);
   return program;
 }
 

@@ -1,0 +1,107 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { writeFileAtomic } from '../../io/atomic-write';
+import { createEmbeddingPool, type EmbedFilesResult, type PoolEvent } from '../../embed';
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected a positive integer');
+  return parsed;
+}
+
+function devices(value: string): 'cpu' | 'all' | number[] {
+  if (value === 'cpu' || value === 'all') return value;
+  if (!/^\d+(,\d+)*$/.test(value))
+    throw new InvalidArgumentError("expected 'cpu', 'all' or GPU indices like 0,1");
+  return value.split(',').map(Number);
+}
+
+function describe(event: PoolEvent): string | null {
+  switch (event.type) {
+    case 'file-done':
+      return `[${event.done}/${event.total}] ${event.file}: ${event.sequences} sequences (worker ${event.worker})`;
+    case 'file-skipped':
+      return `skipped ${event.file}: ${event.output} is complete`;
+    case 'file-failed':
+      return `FAILED ${event.file}: ${event.error}`;
+    case 'worker-died': {
+      const how = event.signal ?? `exit code ${event.code}`;
+      return `worker ${event.worker} died (${how}); retrying ${event.retrying.join(', ') || 'nothing'}`;
+    }
+    case 'batch':
+      return null;
+  }
+}
+
+/** 0 when every file is embedded or skipped, 1 when nothing succeeded, 2 for a partial run. */
+function exitCode(result: EmbedFilesResult): number {
+  const unfinished = result.failed.length + result.interrupted.length;
+  if (unfinished === 0) return 0;
+  return result.outputs.length + result.skipped.length === 0 ? 1 : 2;
+}
+
+export function registerEmbedCommand(program: Command): void {
+  program
+    .command('embed')
+    .description('embed every record of FASTA files into <outdir>/<name>.safetensors with a pool of workers')
+    .requiredOption('--model <dir>', 'exported model folder (esm2 or dnabert-s)')
+    .requiredOption('-o, --out <dir>', 'output folder')
+    .option('--devices <list>', "'cpu', GPU indices (0,1) or 'all'", devices, 'cpu')
+    .option('--workers <n>', 'CPU worker processes (cores are divided)', positiveInteger, 1)
+    .option(
+      '--tokens-per-batch <n>',
+      'padded tokens per forward call (default: from device memory)',
+      positiveInteger,
+    )
+    .addOption(
+      new Option('--dtype <dtype>', 'weights and activations on the device')
+        .choices(['fp32', 'fp16', 'bf16'])
+        .default('fp32'),
+    )
+    .option('--no-persistent-models', 'start a fresh process, loading the model, for every file')
+    .option('--cache-clear-interval <n>', 'empty the CUDA cache every n files', positiveInteger, 10)
+    .option('--allow-duplicate-ids', 'accept repeated record ids in a file')
+    .option('--report <file>', 'write the run statistics as JSON')
+    .argument('<files...>', 'FASTA files (plain or .gz)')
+    .action(async (files: string[], options) => {
+      const pool = createEmbeddingPool({
+        models: [options.model],
+        devices: options.devices,
+        workers: options.workers,
+        tokensPerBatch: options.tokensPerBatch ?? null,
+        dtype: options.dtype,
+        persistent: options.persistentModels,
+        cacheClearInterval: options.cacheClearInterval,
+        duplicateIds: options.allowDuplicateIds ? 'allow' : 'error',
+      });
+      pool.on('progress', (event) => {
+        const line = describe(event);
+        if (line) process.stderr.write(`${line}\n`);
+      });
+      let signalled: NodeJS.Signals | null = null;
+      const stop = (signal: NodeJS.Signals) => {
+        signalled = signal;
+        process.stderr.write(
+          `${signal}: stopping; outputs not yet complete are not written, a rerun resumes\n`,
+        );
+        void pool.close();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      let result: EmbedFilesResult;
+      try {
+        result = await pool.embedFiles(files, options.out);
+      } finally {
+        await pool.close();
+        process.removeListener('SIGINT', stop);
+        process.removeListener('SIGTERM', stop);
+      }
+      const stats = pool.stats();
+      if (options.report) {
+        const report = { outDir: options.out, model: options.model, ...result, stats };
+        await writeFileAtomic(options.report, `${JSON.stringify(report, null, 2)}\n`);
+      }
+      const summary = `${result.outputs.length} embedded, ${result.skipped.length} skipped, ${result.failed.length} failed`;
+      process.stderr.write(`${summary}, ${stats.sequences} sequences in ${stats.wallSeconds.toFixed(1)} s\n`);
+      process.exitCode = signalled === 'SIGINT' ? 130 : signalled === 'SIGTERM' ? 143 : exitCode(result);
+    });
+}

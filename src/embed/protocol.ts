@@ -1,0 +1,74 @@
+import type { Dtype } from '../../binding';
+import type { EmbedFileResult } from './embed-file';
+
+// Messages between the pool (parent) and a worker process, over Node's IPC channel.
+
+/** Given to a worker in the VIRNUCPRO_WORKER environment variable as JSON. */
+export interface WorkerConfig {
+  /** model folders, each loaded once at start */
+  models: string[];
+  /** 'cpu', or 'cuda:0' (the parent narrows CUDA_VISIBLE_DEVICES to the worker's GPU) */
+  device: string;
+  dtype: Dtype;
+  /** intra-op threads on CPU; null leaves libtorch's default */
+  threads: number | null;
+  tokensPerBatch: number | null;
+  /** emptyCache() after every this many embedded files */
+  cacheClearInterval: number;
+  duplicateIds: 'error' | 'allow';
+}
+
+export const workerConfigVariable = 'VIRNUCPRO_WORKER';
+/** Test-only: `count:minRows` makes the next `count` forward calls of >= minRows rows fail with ERR_OUT_OF_MEMORY. */
+export const injectOutOfMemoryVariable = 'VIRNUCPRO_TEST_INJECT_OOM';
+
+export interface FileJob {
+  id: number;
+  file: string;
+  outDir: string;
+  /** one of WorkerConfig.models */
+  model: string;
+}
+
+/** Cumulative counters of one worker process. */
+export interface WorkerCounters {
+  modelLoads: number;
+  cacheClears: number;
+  files: number;
+  sequences: number;
+  tokens: number;
+  forwardSeconds: number;
+  oomSplits: number;
+}
+
+export type ParentMessage = { type: 'job'; job: FileJob } | { type: 'close' };
+
+export interface ErrorPayload {
+  message: string;
+  code?: string;
+}
+
+export type WorkerMessage =
+  | { type: 'ready'; counters: WorkerCounters; tokenBudgets: Record<string, number> }
+  | { type: 'progress'; jobId: number; sequences: number; tokens: number }
+  | { type: 'done'; jobId: number; result: EmbedFileResult; counters: WorkerCounters }
+  | { type: 'failed'; jobId: number; error: ErrorPayload; counters: WorkerCounters }
+  /** the worker cannot start (a model failed to load); it exits after sending this */
+  | { type: 'fatal'; error: ErrorPayload };
+
+export function zeroCounters(): WorkerCounters {
+  return {
+    modelLoads: 0,
+    cacheClears: 0,
+    files: 0,
+    sequences: 0,
+    tokens: 0,
+    forwardSeconds: 0,
+    oomSplits: 0,
+  };
+}
+
+export function errorPayload(error: unknown): ErrorPayload {
+  const { message, code } = error as { message?: string; code?: unknown };
+  return { message: message ?? String(error), ...(typeof code === 'string' ? { code } : {}) };
+}

@@ -1,0 +1,2 @@
+// The package's public entry: one export line per area.
+export * from './embed';
