@@ -1,0 +1,255 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+export interface FastaRecord {
+  /** first word of the header (after renaming, when duplicates are renamed) */
+  id: string;
+  /** the rest of the header after the id, trimmed */
+  description: string;
+  /** the sequence lines joined, case kept, spaces and tabs removed */
+  sequence: string;
+  /** 1-based line number of the header */
+  line: number;
+  /** the first character outside the IUPAC nucleotide alphabet, when characters are checked with 'report' */
+  invalid?: InvalidCharacter;
+}
+
+export interface InvalidCharacter {
+  char: string;
+  line: number;
+  column: number;
+  /** how many characters of the record are outside the alphabet */
+  count: number;
+}
+
+export interface IdRename {
+  file: string;
+  line: number;
+  from: string;
+  to: string;
+}
+
+/** Where an id was first seen; share one map across files to catch duplicates between them. */
+export type SeenIds = Map<string, { file: string; line: number }>;
+
+export interface FastaReadOptions {
+  /** 'error' (default): a repeated id is an error; 'rename': suffix _2, _3, ...; 'allow': yield as is */
+  duplicateIds?: 'error' | 'rename' | 'allow';
+  onRename?: (rename: IdRename) => void;
+  /** 'off' (default), 'error': a non-IUPAC character is an error, 'report': set record.invalid */
+  checkCharacters?: 'off' | 'error' | 'report';
+  seen?: SeenIds;
+}
+
+/** A FASTA input problem, located by file and (when known) line. */
+export class FastaError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number | null,
+    readonly reason: string,
+  ) {
+    super(`${path.basename(file)}${line === null ? '' : `:${line}`}: ${reason}`);
+    this.name = 'FastaError';
+  }
+}
+
+/** IUPAC nucleotide codes in either case, plus the gap characters '-' and '.'. */
+const NUCLEOTIDE_ALPHABET = (() => {
+  const allowed = new Uint8Array(256);
+  for (const c of 'ACGTUNRYKMSWBDHV-.') {
+    allowed[c.charCodeAt(0)] = 1;
+    allowed[c.toLowerCase().charCodeAt(0)] = 1;
+  }
+  return allowed;
+})();
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+const GT = 0x3e;
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+
+async function isGzip(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    return bytesRead === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The file's lines as Buffers without their line ending, decompressing gzip (told by its magic bytes);
+ * yielded in batches, one per piece read, to keep the per-line cost synchronous.
+ */
+async function* lineBatches(file: string, lineNumber: () => number): AsyncGenerator<Buffer[]> {
+  const gzip = await isGzip(file);
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  let stream: Readable = raw;
+  if (gzip) {
+    const gunzip = createGunzip();
+    raw.on('error', (error) => gunzip.destroy(error));
+    stream = raw.pipe(gunzip);
+  }
+  // pieces of a line that has not ended yet; kept as a list so a very long line is joined once
+  let pending: Buffer[] = [];
+  const withoutCr = (line: Buffer): Buffer => (line[line.length - 1] === CR ? line.subarray(0, -1) : line);
+  try {
+    for await (const piece of stream as AsyncIterable<Buffer>) {
+      const batch: Buffer[] = [];
+      let start = 0;
+      for (let end = piece.indexOf(NEWLINE); end !== -1; end = piece.indexOf(NEWLINE, start)) {
+        let line = piece.subarray(start, end);
+        if (pending.length > 0) {
+          line = Buffer.concat([...pending, line]);
+          pending = [];
+        }
+        batch.push(withoutCr(line));
+        start = end + 1;
+      }
+      if (start < piece.length) pending.push(piece.subarray(start));
+      if (batch.length > 0) yield batch;
+    }
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    if (gzip && err.code?.startsWith('Z_')) {
+      throw new FastaError(file, lineNumber() + 1, `truncated or corrupt gzip data (${err.message})`);
+    }
+    throw new FastaError(file, null, `cannot read (${err.message})`);
+  } finally {
+    raw.destroy();
+  }
+  if (pending.length > 0) yield [withoutCr(Buffer.concat(pending))];
+}
+
+/** The position of the first byte that has no place in a text FASTA line, or -1. */
+function binaryByte(line: Buffer, header: boolean): number {
+  for (let i = 0; i < line.length; i++) {
+    const b = line[i];
+    if (b < SPACE && b !== TAB) return i;
+    if (b === 0x7f) return i;
+    if (b >= 0x80 && !header) return i;
+  }
+  return -1;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Streams the records of a FASTA file (plain or gzip): multi-line, CRLF, blank lines and lower case
+ * are fine; a record with an empty sequence is yielded (the caller decides what to do with it).
+ */
+export async function* readFasta(file: string, options: FastaReadOptions = {}): AsyncGenerator<FastaRecord> {
+  const duplicateIds = options.duplicateIds ?? 'error';
+  const checkCharacters = options.checkCharacters ?? 'off';
+  const seen: SeenIds = options.seen ?? new Map();
+  const renameCounts = new Map<string, number>();
+  let lineNumber = 0;
+  let current: FastaRecord | null = null;
+  let parts: string[] = [];
+  let records = 0;
+
+  const finish = (): FastaRecord => {
+    const record = current as FastaRecord;
+    record.sequence = parts.length === 1 ? parts[0] : parts.join('');
+    parts = [];
+    return record;
+  };
+
+  const uniqueId = (id: string): string => {
+    const first = seen.get(id);
+    if (!first) {
+      seen.set(id, { file, line: lineNumber });
+      return id;
+    }
+    if (duplicateIds === 'allow') return id;
+    if (duplicateIds === 'error') {
+      const where = first.file === file ? `line ${first.line}` : `${path.basename(first.file)}:${first.line}`;
+      throw new FastaError(file, lineNumber, `duplicate id "${id}" (first at ${where})`);
+    }
+    let n = renameCounts.get(id) ?? 1;
+    let renamed: string;
+    do renamed = `${id}_${++n}`;
+    while (seen.has(renamed));
+    renameCounts.set(id, n);
+    seen.set(renamed, { file, line: lineNumber });
+    options.onRename?.({ file, line: lineNumber, from: id, to: renamed });
+    return renamed;
+  };
+
+  for await (const batch of lineBatches(file, () => lineNumber)) {
+    for (const line of batch) {
+      lineNumber++;
+      if (line.length > 0 && line[0] === GT) {
+        const bad = binaryByte(line, true);
+        let header: string;
+        try {
+          if (bad !== -1) throw new Error();
+          header = utf8.decode(line.subarray(1)).trim();
+        } catch {
+          const at =
+            bad === -1 ? '' : ` (byte 0x${line[bad].toString(16).padStart(2, '0')} at column ${bad + 1})`;
+          throw new FastaError(file, lineNumber, `binary data in a header line${at}; is this a FASTA file?`);
+        }
+        if (current) yield finish();
+        const space = header.search(/\s/);
+        const id = space === -1 ? header : header.slice(0, space);
+        if (id === '') throw new FastaError(file, lineNumber, `header line without an id`);
+        current = {
+          id: uniqueId(id),
+          description: space === -1 ? '' : header.slice(space).trim(),
+          sequence: '',
+          line: lineNumber,
+        };
+        records++;
+        continue;
+      }
+      const bad = binaryByte(line, false);
+      if (bad !== -1) {
+        const byte = line[bad].toString(16).padStart(2, '0');
+        throw new FastaError(
+          file,
+          lineNumber,
+          `binary data (byte 0x${byte} at column ${bad + 1}); is this a FASTA file?`,
+        );
+      }
+      let text = line.toString('latin1');
+      if (text.includes(' ') || text.includes('\t')) text = text.replace(/[ \t]/g, '');
+      if (text === '') continue;
+      if (!current) throw new FastaError(file, lineNumber, `expected a '>' header line`);
+      if (checkCharacters !== 'off') checkLine(file, current, line, lineNumber, checkCharacters);
+      parts.push(text);
+    }
+  }
+  if (current) yield finish();
+  if (records === 0) throw new FastaError(file, null, 'empty file (no FASTA records)');
+}
+
+function checkLine(
+  file: string,
+  record: FastaRecord,
+  line: Buffer,
+  lineNumber: number,
+  mode: 'error' | 'report',
+): void {
+  for (let i = 0; i < line.length; i++) {
+    const b = line[i];
+    if (NUCLEOTIDE_ALPHABET[b] || b === SPACE || b === TAB) continue;
+    const char = String.fromCharCode(b);
+    if (mode === 'error') {
+      throw new FastaError(
+        file,
+        lineNumber,
+        `invalid character '${char}' at column ${i + 1} in the sequence of "${record.id}"`,
+      );
+    }
+    if (record.invalid) record.invalid.count++;
+    else record.invalid = { char, line: lineNumber, column: i + 1, count: 1 };
+  }
+}
