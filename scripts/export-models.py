@@ -32,7 +32,9 @@ def parse_args(argv):
     )
 
     dnabert = commands.add_parser("dnabert-s", help="export a Hugging Face DNABERT-S folder")
-    dnabert.add_argument("--model-dir", required=True, help="config.json, model.safetensors or pytorch_model.bin, tokenizer.json")
+    dnabert.add_argument(
+        "--model-dir", required=True, help="config.json, model.safetensors or pytorch_model.bin, tokenizer.json"
+    )
     dnabert.add_argument("--out", required=True, help="folder to write")
 
     classifier = commands.add_parser("classifier", help="export a VirNucPro classifier")

@@ -1,14 +1,15 @@
 """Reading the released weights: fair-esm ESM-2 checkpoints, Hugging Face DNABERT-S folders and the
 VirNucPro classifier files, into a model config and a state dict named like this package's modules."""
 
+import contextlib
 import inspect
 import json
 import os
 import pickle
 import re
-import types
+import sys
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import torch
 from torch import nn
@@ -138,10 +139,10 @@ def read_dnabert_s_folder(model_dir: str) -> DnabertSFolder:
         config = DnabertSConfig.from_hf(raw_config)
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"{config_path}: not a DNABERT-S config ({error!r})") from error
-    weights = [os.path.join(model_dir, name) for name in HF_WEIGHT_FILES if os.path.exists(os.path.join(model_dir, name))]
-    if not weights:
+    weights = [os.path.join(model_dir, name) for name in HF_WEIGHT_FILES]
+    weights_path = next((path for path in weights if os.path.exists(path)), None)
+    if weights_path is None:
         raise ValueError(f"{model_dir}: no {' or '.join(HF_WEIGHT_FILES)}")
-    weights_path = weights[0]
     raw_state = load_safetensors(weights_path) if weights_path.endswith(".safetensors") else torch_load(weights_path)
     if not isinstance(raw_state, dict):
         raise ValueError(f"{weights_path}: not a state dict")
@@ -165,33 +166,32 @@ class PickledMLPClassifier(nn.Module):
     """What `__main__.MLPClassifier` in the released files unpickles into; only its weights are used."""
 
 
-def _released_classes_unpickler() -> types.ModuleType:
-    class Unpickler(pickle.Unpickler):
-        def find_class(self, module: str, name: str) -> Any:
-            if module == "__main__" and name == "MLPClassifier":
-                return PickledMLPClassifier
-            return super().find_class(module, name)
-
-    pickle_module = types.ModuleType("released_classes_pickle")
-    pickle_module.__dict__.update({name: getattr(pickle, name) for name in ("load", "loads", "dump", "dumps")})
-    pickle_module.Unpickler = Unpickler
-
-    def load(file: Any, **kwargs: Any) -> Any:
-        return Unpickler(file, **kwargs).load()
-
-    pickle_module.load = load
-    return pickle_module
+@contextlib.contextmanager
+def _released_class_in_main() -> Iterator[None]:
+    """The released files pickle `__main__.MLPClassifier`; unpickling looks it up in whatever runs
+    as __main__, so a stand-in is placed there for the duration (some torch versions ignore a
+    custom pickle_module, so a custom unpickler is no way round this)."""
+    main = sys.modules["__main__"]
+    already = hasattr(main, "MLPClassifier")
+    if not already:
+        setattr(main, "MLPClassifier", PickledMLPClassifier)
+    try:
+        yield
+    finally:
+        if not already:
+            delattr(main, "MLPClassifier")
 
 
 def read_classifier_checkpoint(path: str) -> Tuple[StateDict, int]:
     """The released whole pickled module (300_model.pth / 500_model.pth) or a plain state dict
     (possibly under 'state_dict' / 'model_state_dict'); returns the state and the input width."""
-    loaded = torch_load(path, pickle_module=_released_classes_unpickler())
+    with _released_class_in_main():
+        loaded = torch_load(path)
     if isinstance(loaded, nn.Module):
         state = loaded.state_dict()
     elif isinstance(loaded, dict):
-        nested = next((loaded[key] for key in ("state_dict", "model_state_dict") if isinstance(loaded.get(key), dict)), None)
-        state = nested if nested is not None else loaded
+        wrapped = [loaded[key] for key in ("state_dict", "model_state_dict") if isinstance(loaded.get(key), dict)]
+        state = wrapped[0] if wrapped else loaded
     else:
         raise ValueError(f"{path}: neither a pickled classifier module nor a state dict")
     weight = state.get("hidden_layer.weight")

@@ -43,7 +43,8 @@ def export_dnabert_s_folder(model_dir: str, out_dir: str) -> dict:
             ids = special_ids(json.load(source))
         except ValueError as error:
             raise ValueError(f"{folder.tokenizer_path}: {error}") from error
-    written = manifest.dnabert_s_manifest(folder.config, folder.arch, manifest.sha256_of_files([folder.weights_path]), ids)
+    source_sha256 = manifest.sha256_of_files([folder.weights_path])
+    written = manifest.dnabert_s_manifest(folder.config, folder.arch, source_sha256, ids)
     manifest.write_model_folder(out_dir, script(model), written, {manifest.TOKENIZER_FILE: folder.tokenizer_path})
     return written
 
