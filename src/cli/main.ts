@@ -6,6 +6,7 @@ import { packageRoot } from '../native';
 import { registerDevicesCommand } from './commands/devices';
 import { registerEmbedCommand } from './commands/embed';
 import { registerTokenizeCommand } from './commands/tokenize';
+import { registerValidateCommand } from './commands/validate';
 
 function version(): string {
   return JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version;
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerDevicesCommand(program);
   registerEmbedCommand(program);
   registerTokenizeCommand(program);
+  registerValidateCommand(program);
   return program;
 }
 
