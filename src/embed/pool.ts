@@ -52,6 +52,8 @@ export interface EmbedFilesResult {
 export interface WorkerStats extends WorkerCounters {
   worker: number;
   device: string;
+  /** the live process, if any */
+  pid: number | null;
   /** processes started for this worker slot (1 when persistent and nothing died) */
   processes: number;
   /** processes that died while running files */
@@ -302,6 +304,7 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
     const workers = this.slots.map((slot) => ({
       worker: slot.index,
       device: slot.device,
+      pid: slot.child?.pid ?? null,
       ...addCounters(slot.finished, slot.live),
       processes: slot.processes,
       crashes: slot.crashes,

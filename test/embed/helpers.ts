@@ -1,0 +1,156 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { decodeSafetensors, toFloat32Array } from '../../src/io/safetensors';
+
+// Shared by the embedding tests: tiny exported models, seeded random inputs, the CLI from dist/, and
+// the independent references (python3-torch for the module, @huggingface/tokenizers for BPE ids).
+
+const root = path.resolve(__dirname, '..', '..');
+const systemPython = '/usr/bin/python3';
+
+export interface TinyModels {
+  esm2: string;
+  dnabert: string;
+}
+
+/** Writes the tiny ESM-2 and DNABERT-S exports into a fresh temporary folder. */
+export function exportTinyModels(): TinyModels {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'virnucpro-tiny-'));
+  execFileSync(systemPython, [path.join(root, 'scripts', 'export-models.py'), 'tiny', '--out', dir], {
+    stdio: 'pipe',
+  });
+  return { esm2: path.join(dir, 'esm2'), dnabert: path.join(dir, 'dnabert-s') };
+}
+
+export function temporaryDir(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), `virnucpro-${prefix}-`));
+}
+
+/** A deterministic generator (mulberry32) so failures can be replayed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomSequence(random: () => number, alphabet: string, min: number, max: number): string {
+  const length = min + Math.floor(random() * (max - min + 1));
+  return Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+}
+
+export const proteinAlphabet = 'ACDEFGHIKLMNPQRSTVWYACDEFGHIKLMNPQRSTVWYX';
+export const dnaAlphabet = 'ACGTACGTACGTACGTN';
+
+export interface Record {
+  id: string;
+  sequence: string;
+}
+
+export function writeFasta(file: string, records: Record[]): string {
+  writeFileSync(file, records.map((r) => `>${r.id} some description\n${r.sequence}\n`).join(''));
+  return file;
+}
+
+export function readEmbeddings(file: string): {
+  ids: string[];
+  dim: number;
+  rows: Float32Array[];
+  metadata: { [key: string]: string };
+} {
+  const { tensors, metadata } = decodeSafetensors(readFileSync(file));
+  const [count, dim] = tensors.embeddings.shape;
+  const data = toFloat32Array(tensors.embeddings);
+  const rows = Array.from({ length: count }, (_, i) => data.subarray(i * dim, (i + 1) * dim));
+  return { ids: JSON.parse(metadata.ids), dim, rows, metadata };
+}
+
+/** Token ids from @huggingface/tokenizers (ESM-only, so in a child node process). */
+export function huggingFaceIds(tokenizerJson: string, sequences: string[]): number[][] {
+  const script = path.join(root, 'test', 'fixtures', 'hf-encode.mjs');
+  const input = JSON.stringify({ tokenizer: tokenizerJson, sequences });
+  return JSON.parse(execFileSync(process.execPath, [script], { input, maxBuffer: 1 << 28 }).toString());
+}
+
+/** Pooled embeddings from python3-torch, one sequence at a time, pooled as SPEC.md says. */
+export function referenceEmbeddings(modelDir: string, sequences: string[]): number[][] {
+  const manifest = JSON.parse(readFileSync(path.join(modelDir, 'manifest.json'), 'utf8'));
+  const request: { [key: string]: unknown } = {
+    module: path.join(modelDir, manifest.module),
+    pooling: manifest.pooling,
+  };
+  if (manifest.tokenizer.type === 'hf') {
+    request.tokens = huggingFaceIds(path.join(modelDir, manifest.tokenizer.file), sequences);
+  } else {
+    request.sequences = sequences;
+  }
+  const script = path.join(root, 'test', 'fixtures', 'reference_embed.py');
+  const output = execFileSync(systemPython, [script], { input: JSON.stringify(request), maxBuffer: 1 << 28 });
+  return JSON.parse(output.toString());
+}
+
+export function maxAbsDiff(rows: ArrayLike<number>[], reference: number[][]): number {
+  expect(rows.length).toBe(reference.length);
+  let max = 0;
+  rows.forEach((row, i) => {
+    expect(row.length).toBe(reference[i].length);
+    for (let j = 0; j < row.length; j++) max = Math.max(max, Math.abs(row[j] - reference[i][j]));
+  });
+  return max;
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI (dist/), as a user would. */
+export function runCli(
+  args: string[],
+  options: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    onStart?: (pid: number) => void;
+    onStderr?: (text: string) => void;
+  } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'dist', 'src', 'cli', 'main.js'), ...args], {
+      env: { ...process.env, ...options.env },
+      cwd: options.cwd,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (data) => (stdout += data));
+    child.stderr.on('data', (data) => {
+      stderr += data;
+      options.onStderr?.(String(data));
+    });
+    child.on('error', reject);
+    child.on('spawn', () => options.onStart?.(child.pid as number));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+export function readReport(file: string): {
+  outputs: string[];
+  skipped: string[];
+  failed: { file: string; error: string }[];
+  stats: {
+    modelLoads: number;
+    cacheClears: number;
+    oomSplits: number;
+    files: number;
+    workers: { modelLoads: number; cacheClears: number; files: number; processes: number; crashes: number }[];
+  };
+} {
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
