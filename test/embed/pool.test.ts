@@ -1,0 +1,134 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { createEmbeddingPool, embedSequences, type PoolEvent } from '../../src';
+import {
+  dnaAlphabet,
+  exportTinyModels,
+  maxAbsDiff,
+  proteinAlphabet,
+  randomSequence,
+  readEmbeddings,
+  referenceEmbeddings,
+  seededRandom,
+  temporaryDir,
+  writeFasta,
+  type TinyModels,
+} from './helpers';
+
+// The library API. Workers run the tsc output in dist/ (built by `npm test`).
+
+let models: TinyModels;
+beforeAll(() => {
+  models = exportTinyModels();
+});
+
+describe('createEmbeddingPool', () => {
+  it('validates its options before starting anything', () => {
+    expect(() => createEmbeddingPool({ models: [] })).toThrow(/invalid embedding pool options/);
+    expect(() => createEmbeddingPool({ models: [models.esm2], workers: 0 })).toThrow(/workers/);
+    expect(() => createEmbeddingPool({ models: [models.esm2], dtype: 'fp64' as 'fp32' })).toThrow(/dtype/);
+    expect(() => createEmbeddingPool({ models: [path.join(models.esm2, 'nope')] })).toThrow(/manifest\.json/);
+  });
+
+  it('retries the file of a worker killed with SIGKILL; every output ends present and correct', async () => {
+    const dir = temporaryDir('pool-kill');
+    const random = seededRandom(11);
+    const inputs = Array.from({ length: 6 }, (_, f) => {
+      const records = Array.from({ length: 80 }, (_, r) => ({
+        id: `f${f}r${r}`,
+        sequence: randomSequence(random, proteinAlphabet, 20, 150),
+      }));
+      return { file: writeFasta(path.join(dir, `in${f}.fa`), records), records };
+    });
+    const out = path.join(dir, 'out');
+    const pool = createEmbeddingPool({ models: [models.esm2], workers: 2, tokensPerBatch: 200 });
+    const died: PoolEvent[] = [];
+    let killed = false;
+    pool.on('progress', (event) => {
+      if (event.type === 'worker-died') died.push(event);
+      if (event.type === 'batch' && !killed) {
+        killed = true;
+        process.kill(pool.stats().workers[event.worker].pid as number, 'SIGKILL');
+      }
+    });
+    try {
+      const result = await pool.embedFiles(
+        inputs.map((input) => input.file),
+        out,
+      );
+      expect(result.failed).toEqual([]);
+      expect(result.outputs).toHaveLength(6);
+      expect(died).toHaveLength(1);
+      const stats = pool.stats();
+      expect(stats.workers.reduce((sum, worker) => sum + worker.crashes, 0)).toBe(1);
+      expect(stats.workers.reduce((sum, worker) => sum + worker.processes, 0)).toBe(3);
+    } finally {
+      await pool.close();
+    }
+    expect(readdirSync(out).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    const reference = referenceEmbeddings(
+      models.esm2,
+      inputs.flatMap((input) => input.records.map((record) => record.sequence)),
+    );
+    inputs.forEach((input, f) => {
+      const output = readEmbeddings(path.join(out, `in${f}.safetensors`));
+      expect(output.ids).toEqual(input.records.map((record) => record.id));
+      expect(maxAbsDiff(output.rows, reference.slice(f * 80, (f + 1) * 80))).toBeLessThanOrEqual(1e-4);
+    });
+  });
+
+  it('holds both models in each worker and embeds with the one a call names', async () => {
+    const dir = temporaryDir('pool-two');
+    const random = seededRandom(12);
+    const dna = Array.from({ length: 5 }, (_, r) => ({
+      id: `n${r}`,
+      sequence: randomSequence(random, dnaAlphabet, 30, 90),
+    }));
+    const protein = Array.from({ length: 5 }, (_, r) => ({
+      id: `p${r}`,
+      sequence: randomSequence(random, proteinAlphabet, 10, 30),
+    }));
+    const pool = createEmbeddingPool({ models: [models.dnabert, models.esm2] });
+    try {
+      await expect(pool.embedFiles([], dir)).rejects.toThrow(/say which one/);
+      const nucleotide = await pool.embedFiles(
+        [writeFasta(path.join(dir, 'n.fna'), dna)],
+        path.join(dir, 'dna'),
+        'dnabert-s',
+      );
+      const proteins = await pool.embedFiles(
+        [writeFasta(path.join(dir, 'p.faa'), protein)],
+        path.join(dir, 'esm'),
+        models.esm2,
+      );
+      expect(readEmbeddings(nucleotide.outputs[0]).dim).toBe(48);
+      expect(readEmbeddings(proteins.outputs[0]).dim).toBe(32);
+      expect(proteins.stats.workers[0]).toMatchObject({ modelLoads: 2, processes: 1, files: 2 });
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('embedSequences', () => {
+  it('embeds in this process, rows in input order, equal to python3-torch', async () => {
+    const random = seededRandom(13);
+    const sequences = Array.from({ length: 12 }, (_, i) => ({
+      id: `s${i}`,
+      sequence: randomSequence(random, dnaAlphabet, 5, 400),
+    }));
+    const result = await embedSequences(models.dnabert, sequences, { tokensPerBatch: 300 });
+    expect(result.ids).toEqual(sequences.map((s) => s.id));
+    expect(result.dim).toBe(48);
+    expect(result.data).toHaveLength(12 * 48);
+    const reference = referenceEmbeddings(
+      models.dnabert,
+      sequences.map((s) => s.sequence),
+    );
+    expect(maxAbsDiff(result.rows, reference)).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('rejects bad options with the field named', async () => {
+    await expect(embedSequences(models.esm2, [], { device: 'gpu' })).rejects.toThrow(/device/);
+  });
+});
