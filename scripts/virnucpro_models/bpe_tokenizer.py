@@ -134,7 +134,7 @@ def write_dna_tokenizer(path: str, vocab_size: int, seed: int) -> Dict[str, int]
     """Train on random DNA and write tokenizer.json; returns the vocabulary."""
     rng = random.Random(seed)
     # Enough text that every vocabulary size up to DNABERT-2's 4096 has pairs left to merge.
-    corpus = random_dna_corpus(rng, words=max(200, vocab_size * 3), min_length=20, max_length=60)
+    corpus = random_dna_corpus(rng, words=max(200, vocab_size), min_length=20, max_length=60)
     vocab, merges = train_bpe(corpus, vocab_size)
     if len(vocab) != vocab_size:
         raise ValueError(f"random DNA text gave only {len(vocab)} tokens, {vocab_size} asked for")

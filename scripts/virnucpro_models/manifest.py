@@ -101,11 +101,23 @@ def classifier_manifest(
     }
 
 
+def _is_replaceable(folder: str) -> bool:
+    """Empty, a model folder, or a set of model folders: never replace anything else wholesale."""
+    if not os.path.isdir(folder):
+        return False
+    entries = os.listdir(folder)
+    if "manifest.json" in entries:
+        return True
+    return all(os.path.isfile(os.path.join(folder, entry, "manifest.json")) for entry in entries)
+
+
 @contextlib.contextmanager
 def atomic_directory(out_dir: str) -> Iterator[str]:
     """Yield a sibling staging folder that replaces out_dir when the block succeeds and is removed
     when it fails, so out_dir is always either the old complete folder or the new complete one."""
     out_dir = os.path.abspath(out_dir)
+    if os.path.exists(out_dir) and not _is_replaceable(out_dir):
+        raise ValueError(f"{out_dir}: exists and is not an exported model folder; refusing to replace it")
     parent = os.path.dirname(out_dir)
     os.makedirs(parent, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.new.", dir=parent)

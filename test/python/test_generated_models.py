@@ -13,7 +13,7 @@ import torch
 
 from model_testing import EXPORT_SCRIPT, pad_batch, random_rows
 from virnucpro_models.bpe_tokenizer import SPECIAL_TOKENS, train_bpe, write_dna_tokenizer
-from virnucpro_models.export import ESM2_ARCHS, write_random_esm2
+from virnucpro_models.export import ESM2_ARCHS, write_random_esm2, write_tiny_set
 from virnucpro_models.safetensors import load_safetensors
 
 
@@ -68,6 +68,22 @@ class TinySetTest(unittest.TestCase):
         self.assertEqual(tuple(nucleotide.shape[::2]), (2, dnabert.hidden_dim))
         self.assertEqual(tuple(logits.shape), (2, 2))
         self.assertEqual(protein.dtype, torch.float32)
+
+
+    def test_rewriting_replaces_the_set_but_never_a_foreign_folder(self):
+        again = os.path.join(self.scratch.name, "again")
+        for chunk_size in (500, 300):
+            write_tiny_set(again, seed=4, chunk_size=chunk_size)
+            with open(os.path.join(again, "classifier", "manifest.json"), encoding="utf-8") as source:
+                self.assertEqual(json.load(source)["chunk_size"], chunk_size)
+        foreign = os.path.join(self.scratch.name, "documents")
+        os.makedirs(foreign)
+        with open(os.path.join(foreign, "notes.txt"), "w", encoding="utf-8") as out:
+            out.write("keep me")
+        with self.assertRaisesRegex(ValueError, "not an exported model folder"):
+            write_tiny_set(foreign, seed=0, chunk_size=300)
+        self.assertEqual(os.listdir(foreign), ["notes.txt"])
+        self.assertEqual(sorted(os.listdir(self.scratch.name)), ["again", "documents", "models"])
 
 
 class RandomArchTest(unittest.TestCase):
