@@ -128,8 +128,11 @@ Napi::Value Forward(const Napi::CallbackInfo& info) {
   return StartOrReject(info.Env(), [&] {
     auto model = ModelRegistry::Instance().Find(StringArgument(info, 0, "name"));
     const Napi::Object input = ObjectArgument(info, 1, "input");
-    return StartWorker<ForwardWorker>(info.Env(), std::move(model), TokenTensor(input), MaskTensor(input),
-                                      ParsePooling(StringProperty(input, "pooling")));
+    at::Tensor tokens = TokenTensor(input);
+    at::Tensor mask = MaskTensor(input);
+    const Pooling pooling = ParsePooling(StringProperty(input, "pooling"));
+    return StartWorker<ForwardWorker>(info.Env(), std::move(model), std::move(tokens), std::move(mask),
+                                      pooling);
   });
 }
 

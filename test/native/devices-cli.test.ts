@@ -1,0 +1,19 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { packageRoot } from '../../src/native';
+
+// Runs the built CLI (npm run build:ts writes dist/).
+const CLI = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+
+test('virnucpro devices --json prints the build and device info of a CPU build', () => {
+  const info = JSON.parse(execFileSync(process.execPath, [CLI, 'devices', '--json'], { encoding: 'utf8' }));
+  expect(info).toMatchObject({ variant: 'cpu', cudaVersion: null, cudaDeviceCount: 0, devices: [] });
+  expect(info.torchVersion).toMatch(/^\d+\.\d+\.\d+/);
+  expect(info.allocConf).toContain('expandable_segments');
+});
+
+test('virnucpro devices prints plain text naming the torch version and variant', () => {
+  const text = execFileSync(process.execPath, [CLI, 'devices'], { encoding: 'utf8' });
+  expect(text).toMatch(/torch\s+\d+\.\d+/);
+  expect(text).toMatch(/variant\s+cpu/);
+});

@@ -1,0 +1,77 @@
+import { native } from '../../src/native';
+import { makeNativeFixtures, type NativeFixtures } from './native-fixtures';
+
+let fixtures: NativeFixtures;
+beforeAll(() => {
+  fixtures = makeNativeFixtures();
+});
+afterAll(() => fixtures.remove());
+
+const cpu = { device: 'cpu', dtype: 'fp32' } as const;
+
+test('a model loaded twice under one name is read once', async () => {
+  const before = native().stats().modelLoads;
+  const first = await native().loadModel('registry-twice', fixtures.tinyEmbedding, cpu);
+  const second = await native().loadModel('registry-twice', fixtures.tinyEmbedding, cpu);
+  expect(first.reused).toBe(false);
+  expect(second.reused).toBe(true);
+  expect(native().stats().modelLoads).toBe(before + 1);
+  expect(second).toMatchObject({
+    name: 'registry-twice',
+    device: 'cpu',
+    dtype: 'fp32',
+    vocabSize: 33,
+    hiddenDim: 16,
+  });
+});
+
+test('concurrent loads of one name read the file once', async () => {
+  const before = native().stats().modelLoads;
+  const infos = await Promise.all(
+    [1, 2, 3].map(() => native().loadModel('registry-race', fixtures.tinyEmbedding, cpu)),
+  );
+  expect(infos.filter((info) => !info.reused)).toHaveLength(1);
+  expect(native().stats().modelLoads).toBe(before + 1);
+});
+
+test('a different dtype under the same name replaces the model', async () => {
+  await native().loadModel('registry-replace', fixtures.tinyEmbedding, cpu);
+  const replaced = await native().loadModel('registry-replace', fixtures.tinyEmbedding, {
+    device: 'cpu',
+    dtype: 'bf16',
+  });
+  expect(replaced).toMatchObject({ reused: false, dtype: 'bf16' });
+});
+
+test('unload forgets the name, and a later load reads the file again', async () => {
+  await native().loadModel('registry-unload', fixtures.tinyEmbedding, cpu);
+  expect(native().stats().models).toContain('registry-unload');
+  expect(native().unloadModel('registry-unload')).toBe(true);
+  expect(native().unloadModel('registry-unload')).toBe(false);
+  expect(native().stats().models).not.toContain('registry-unload');
+  const before = native().stats().modelLoads;
+  expect((await native().loadModel('registry-unload', fixtures.tinyEmbedding, cpu)).reused).toBe(false);
+  expect(native().stats().modelLoads).toBe(before + 1);
+});
+
+test('emptyCache is a counted no-op on a CPU build', () => {
+  const before = native().stats().emptyCacheCalls;
+  expect(native().emptyCache()).toBe(before + 1);
+  expect(native().emptyCache()).toBe(before + 2);
+  expect(native().stats().emptyCacheCalls).toBe(before + 2);
+});
+
+test('forward calls are counted', async () => {
+  await native().loadModel('registry-count', fixtures.tinyEmbedding, cpu);
+  const { tokens, mask, shape } = fixtures.reference;
+  const before = native().stats().forwardCalls;
+  const input = {
+    tokens: Int32Array.from(tokens),
+    mask: Int32Array.from(mask),
+    shape,
+    pooling: 'none',
+  } as const;
+  await native().forward('registry-count', input);
+  await native().forward('registry-count', input);
+  expect(native().stats().forwardCalls).toBe(before + 2);
+});
