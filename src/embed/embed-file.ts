@@ -10,6 +10,7 @@ import {
   type TokenizedSequences,
 } from './embedding-model';
 
+const writeSliceBytes = 4 << 20;
 const fastaExtension = /\.(fa|fasta|faa|fna)(\.gz)?$/i;
 
 /** `<outDir>/<input name without .fa/.fasta/.faa/.fna[.gz]>.safetensors` */
@@ -97,7 +98,11 @@ export async function embedPreparedFile(
   onWriter?.(writer);
   try {
     await writer.write(header);
-    await writer.write(float32Bytes(result.embeddings));
+    const bytes = float32Bytes(result.embeddings);
+    // in slices, so the writer's buffering never copies the whole matrix at once
+    for (let at = 0; at < bytes.byteLength; at += writeSliceBytes) {
+      await writer.write(bytes.subarray(at, at + writeSliceBytes));
+    }
     await writer.commit();
   } catch (error) {
     await writer.abort();

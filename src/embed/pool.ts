@@ -357,6 +357,9 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
       env: { ...process.env, ...slot.env, [workerConfigVariable]: JSON.stringify(slot.config) },
       // a worker's stdout goes to our stderr: stdout may carry machine-readable output
       stdio: ['ignore', 2, 2, 'ipc'],
+      // Its own process group, so a terminal's Ctrl-C reaches only the parent, which then stops the
+      // workers in order; a worker whose parent vanished exits on the IPC disconnect.
+      detached: true,
     });
     slot.child = child;
     slot.ready = false;
@@ -459,20 +462,20 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
     }
     if (lost.length > 0) {
       slot.crashes++;
-      const retrying: string[] = [];
-      for (const job of lost.reverse()) {
+      const noWorkerLeft = this.slots.every((candidate) => candidate.disabled);
+      const retrying: Job[] = [];
+      for (const job of lost) {
         job.attempts++;
-        if (job.attempts > this.config.maxRetries) {
-          this.failJob(
-            job,
-            slot.disabled ?? `the worker died (${signal ?? `exit code ${code}`}) ${job.attempts} times on it`,
-          );
+        if (noWorkerLeft || job.attempts > this.config.maxRetries) {
+          const died = `the worker died (${signal ?? `exit code ${code}`}) ${job.attempts} times on it`;
+          this.failJob(job, slot.disabled ?? died);
         } else {
-          retrying.unshift(job.file);
-          this.queue.unshift(job);
+          retrying.push(job);
         }
       }
-      this.emit('progress', { type: 'worker-died', worker: slot.index, code, signal, retrying });
+      this.queue.unshift(...retrying);
+      const files = retrying.map((job) => job.file);
+      this.emit('progress', { type: 'worker-died', worker: slot.index, code, signal, retrying: files });
     }
     if (this.slots.every((candidate) => candidate.disabled)) {
       for (const job of this.queue.splice(0)) this.failJob(job, slot.disabled as string);

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   dnaAlphabet,
@@ -186,6 +186,17 @@ describe('virnucpro embed', () => {
     expect(readEmbeddings(path.join(out, 'dup.safetensors')).ids).toEqual(['a', 'b', 'a']);
   });
 
+  it('fails every file, naming the cause, when the workers cannot load the model', async () => {
+    const dir = temporaryDir('embed-badmodel');
+    const model = path.join(dir, 'esm2');
+    cpSync(models.esm2, model, { recursive: true });
+    writeFileSync(path.join(model, 'model.pt'), 'not a TorchScript archive');
+    const [input] = proteinFiles(dir, 10, 1, 2);
+    const result = await runCli(['embed', '--model', model, '-o', path.join(dir, 'out'), input.file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/FAILED .*proteins0\.faa: worker 0 \(cpu\) cannot start: .*model\.pt/);
+  });
+
   it('exits 2 when some files fail and others succeed', async () => {
     const dir = temporaryDir('embed-partial');
     const [good] = proteinFiles(dir, 6, 1, 3);
@@ -240,8 +251,11 @@ describe('virnucpro embed', () => {
     expectMatchesReference(models.esm2, path.join(dir, 'fresh'), inputs.slice(0, 3));
   });
 
-  it('stops cleanly on SIGTERM without partial outputs, and a rerun completes', async () => {
-    const dir = temporaryDir('embed-sigterm');
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)('stops cleanly on %s without partial outputs, and a rerun completes', async (signal, code) => {
+    const dir = temporaryDir(`embed-${signal}`);
     const inputs = proteinFiles(dir, 8, 8, 60);
     const out = path.join(dir, 'out');
     const args = [
@@ -258,10 +272,10 @@ describe('virnucpro embed', () => {
     const stopped = await runCli(args, {
       onStart: (pid) => (cli = pid),
       onStderr: (text) => {
-        if (text.includes('[1/8]')) process.kill(cli, 'SIGTERM');
+        if (text.includes('[1/8]')) process.kill(cli, signal);
       },
     });
-    expect(stopped.code).toBe(143);
+    expect(stopped.code).toBe(code);
     expect(temporaries(out)).toEqual([]);
     const written = readdirSync(out);
     expect(written.length).toBeLessThan(8);

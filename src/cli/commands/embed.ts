@@ -25,7 +25,8 @@ function describe(event: PoolEvent): string | null {
       return `FAILED ${event.file}: ${event.error}`;
     case 'worker-died': {
       const how = event.signal ?? `exit code ${event.code}`;
-      return `worker ${event.worker} died (${how}); retrying ${event.retrying.join(', ') || 'nothing'}`;
+      const retry = event.retrying.length > 0 ? `; retrying ${event.retrying.join(', ')}` : '';
+      return `worker ${event.worker} died (${how})${retry}`;
     }
     case 'batch':
       return null;
