@@ -5,6 +5,7 @@ import path from 'node:path';
 import { packageRoot } from '../native';
 import { registerDevicesCommand } from './commands/devices';
 import { registerEmbedCommand } from './commands/embed';
+import { registerPredictCommand } from './commands/predict';
 import { registerTokenizeCommand } from './commands/tokenize';
 import { registerValidateCommand } from './commands/validate';
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .version(version());
   registerDevicesCommand(program);
   registerEmbedCommand(program);
+  registerPredictCommand(program);
   registerTokenizeCommand(program);
   registerValidateCommand(program);
   return program;

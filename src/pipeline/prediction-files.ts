@@ -94,7 +94,8 @@ export function highestScoreTable(scores: ChunkScores): string {
   return HIGHEST_SCORE_HEADER + rows.join('');
 }
 
-export type RecordCall = 'virus' | 'others' | 'no_frame' | 'empty';
+/** `not_scored`: some of the record's frames were in a shard that failed (a partial run, exit code 2) */
+export type RecordCall = 'virus' | 'others' | 'no_frame' | 'empty' | 'not_scored';
 
 export interface RecordSummary {
   id: string;

@@ -1,0 +1,165 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { AtomicFileWriter } from '../io/atomic-write';
+import { readFasta, type IdRename, type SeenIds } from '../io/fasta';
+import { chunkRecord } from './chunk';
+import { fastaEntry, inputStem, intermediateNames } from './prediction-files';
+import { identifyFrames } from './translate';
+
+// Stage 1 of predict: every input record is chunked and its six frames identified, in input order, into
+// shard pairs (nucleotide .fa for DNABERT-S, protein .faa for ESM-2, the same frame ids in the same
+// order), plus records.tsv listing every input record so none can vanish. Everything is written to
+// temporary names and renamed only when all inputs were read without error, so a bad input leaves
+// nothing behind; the output is a pure function of the inputs, so redoing it after a kill is identical.
+
+export const RECORDS_FILE = 'records.tsv';
+
+export interface PrepareOptions {
+  inputs: string[];
+  workDir: string;
+  chunkSize: number;
+  shardSize: number;
+  renameDuplicates: boolean;
+  /** also write each input's <stem>_chunked<C>.fa and identified nucleotide/protein files here */
+  intermediateDir: string | null;
+  onRecords?: (records: number) => void;
+  onWarning?: (message: string) => void;
+}
+
+export interface Shard {
+  name: string;
+  nucleotide: string;
+  protein: string;
+  frames: number;
+}
+
+export interface PrepareResult {
+  shards: Shard[];
+  records: number;
+  emptyRecords: number;
+  chunks: number;
+  frames: number;
+  renames: IdRename[];
+  intermediates: string[];
+}
+
+/** Writers that all commit together or all abort. */
+class WriterSet {
+  private readonly writers: AtomicFileWriter[] = [];
+
+  async open(file: string): Promise<AtomicFileWriter> {
+    const writer = await AtomicFileWriter.open(file);
+    this.writers.push(writer);
+    return writer;
+  }
+
+  async commitAll(): Promise<void> {
+    for (const writer of this.writers) await writer.commit();
+  }
+
+  async abortAll(): Promise<void> {
+    await Promise.all(this.writers.map((writer) => writer.abort()));
+  }
+}
+
+function shardName(index: number): string {
+  return `shard_${String(index).padStart(5, '0')}`;
+}
+
+export async function prepareShards(options: PrepareOptions): Promise<PrepareResult> {
+  const { workDir, chunkSize, shardSize } = options;
+  const nucleotideDir = path.join(workDir, 'nucleotide');
+  const proteinDir = path.join(workDir, 'protein');
+  await mkdir(nucleotideDir, { recursive: true });
+  await mkdir(proteinDir, { recursive: true });
+  if (options.intermediateDir) await mkdir(options.intermediateDir, { recursive: true });
+  const stems = options.inputs.map(inputStem);
+  const clash = stems.find((stem, i) => stems.indexOf(stem) !== i);
+  if (options.intermediateDir && clash !== undefined) {
+    throw new Error(`two inputs share the name "${clash}"; their intermediate files would collide`);
+  }
+
+  const writers = new WriterSet();
+  const result: PrepareResult = {
+    shards: [],
+    records: 0,
+    emptyRecords: 0,
+    chunks: 0,
+    frames: 0,
+    renames: [],
+    intermediates: [],
+  };
+  try {
+    const records = await writers.open(path.join(workDir, RECORDS_FILE));
+    let shard: { nucleotide: AtomicFileWriter; protein: AtomicFileWriter; info: Shard } | null = null;
+    const seen: SeenIds = new Map();
+    for (const [i, input] of options.inputs.entries()) {
+      let intermediate: Record<'chunked' | 'nucleotide' | 'protein', AtomicFileWriter> | null = null;
+      if (options.intermediateDir) {
+        const names = intermediateNames(stems[i], chunkSize);
+        const dir = options.intermediateDir;
+        intermediate = {
+          chunked: await writers.open(path.join(dir, names.chunked)),
+          nucleotide: await writers.open(path.join(dir, names.nucleotide)),
+          protein: await writers.open(path.join(dir, names.protein)),
+        };
+        result.intermediates.push(names.chunked, names.nucleotide, names.protein);
+      }
+      const fasta = readFasta(input, {
+        duplicateIds: options.renameDuplicates ? 'rename' : 'error',
+        seen,
+        onRename: (rename) => {
+          result.renames.push(rename);
+          options.onWarning?.(
+            `${path.basename(rename.file)}:${rename.line}: duplicate id "${rename.from}" renamed to "${rename.to}"`,
+          );
+        },
+      });
+      for await (const record of fasta) {
+        result.records++;
+        await records.write(`${record.id}\t${record.sequence.length}\n`);
+        if (result.records % 10000 === 0) options.onRecords?.(result.records);
+        if (record.sequence.length === 0) {
+          result.emptyRecords++;
+          options.onWarning?.(
+            `${path.basename(input)}:${record.line}: "${record.id}" has no sequence; skipped`,
+          );
+          continue;
+        }
+        for (const chunk of chunkRecord(record.id, record.sequence, chunkSize)) {
+          result.chunks++;
+          await intermediate?.chunked.write(fastaEntry(chunk.id, chunk.sequence));
+          for (const frame of identifyFrames(chunk.id, chunk.sequence)) {
+            if (!shard) {
+              const name = shardName(result.shards.length);
+              const info: Shard = {
+                name,
+                nucleotide: `nucleotide/${name}.fa`,
+                protein: `protein/${name}.faa`,
+                frames: 0,
+              };
+              result.shards.push(info);
+              shard = {
+                nucleotide: await writers.open(path.join(workDir, info.nucleotide)),
+                protein: await writers.open(path.join(workDir, info.protein)),
+                info,
+              };
+            }
+            await shard.nucleotide.write(fastaEntry(frame.id, frame.nucleotide));
+            await shard.protein.write(fastaEntry(frame.id, frame.protein));
+            await intermediate?.nucleotide.write(fastaEntry(frame.id, frame.nucleotide));
+            await intermediate?.protein.write(fastaEntry(frame.id, frame.protein));
+            result.frames++;
+            if (++shard.info.frames === shardSize) shard = null;
+          }
+        }
+      }
+    }
+    options.onRecords?.(result.records);
+  } catch (error) {
+    await writers.abortAll();
+    throw error;
+  }
+  await writers.commitAll();
+  return result;
+}
