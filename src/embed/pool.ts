@@ -230,15 +230,21 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
     if (this.closing) throw new Error('the embedding pool is closed');
     const modelDir = this.resolveModel(model);
     await mkdir(outDir, { recursive: true });
-    const outputs = new Map<string, string>();
-    for (const file of files) {
+    const inputOf = new Map<string, string>();
+    const outputs = files.map((file) => {
       const output = outputPathFor(file, outDir);
-      const clash = [...outputs].find(([, other]) => other === output);
-      if (clash) throw new Error(`${file} and ${clash[0]} would both be written to ${output}`);
-      outputs.set(file, output);
+      const clash = inputOf.get(output);
+      if (clash !== undefined) throw new Error(`${file} and ${clash} would both be written to ${output}`);
+      inputOf.set(output, file);
+      return output;
+    });
+    // one file at a time: thousands of shards opened at once would run out of file descriptors
+    const sizes: number[] = [];
+    const complete: boolean[] = [];
+    for (const [i, file] of files.entries()) {
+      sizes.push((await stat(file)).size);
+      complete.push(await isCompleteOutput(outputs[i]));
     }
-    const sizes = await Promise.all(files.map(async (file) => (await stat(file)).size));
-    const complete = await Promise.all([...outputs.values()].map(isCompleteOutput));
 
     let resolve = () => {};
     const finished = new Promise<void>((done) => (resolve = done));
@@ -253,7 +259,7 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
       resolve,
     };
     files.forEach((file, i) => {
-      const output = outputs.get(file) as string;
+      const output = outputs[i];
       if (complete[i]) {
         run.skipped.push(file);
         this.emit('progress', { type: 'file-skipped', file, output });
