@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Export VirNucPro's models as TorchScript folders (model.pt + manifest.json) for the addon.
 
-Needs Python with torch only. The torch that runs this writes the archives: use one no newer than
-the libtorch that loads them.
+Needs Python with torch only. The torch that runs this writes the TorchScript archives, and a
+libtorch reads archives from its own version and older ones, not newer: export with the same
+version as the addon's libtorch or an older one (Debian 12's python3-torch for its libtorch 1.13).
+Precision is not an export choice: modules are float32 and the addon converts at load time.
 
   esm2        an official fair-esm ESM-2 checkpoint (e.g. esm2_t36_3B_UR50D.pt)
   dnabert-s   a Hugging Face DNABERT-S folder (config.json, weights, tokenizer.json)

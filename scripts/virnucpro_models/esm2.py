@@ -110,8 +110,10 @@ class TransformerLayer(nn.Module):
 class Esm2(nn.Module):
     """forward(tokens [B,L] int64, attention_mask [B,L]) -> representation [B,L,dim] of the chosen layer.
 
-    Only the layers up to the representation layer are built; emb_layer_norm_after exists and is
-    applied only when that layer is the last one, as in fair-esm's repr_layers.
+    Only the layers up to the representation layer are built; emb_layer_norm_after is applied only
+    when that layer is the last one (an identity otherwise), as in fair-esm's repr_layers. Padding is
+    what attention_mask marks; fair-esm reads it from <pad> tokens, which is the same for rows padded
+    with <pad>.
     """
 
     vocab_size: int
