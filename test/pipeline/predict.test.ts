@@ -1,0 +1,239 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { mkdtempSync } from 'node:fs';
+import { predict, PredictError, type PredictOptions } from '../../src/pipeline/predict';
+
+// End to end on the tiny demo models. The classifier's numbers are checked against python3-torch
+// running the same TorchScript file on features it joins by id itself; resume is checked by killing
+// the CLI (and its workers) with SIGKILL at several points and comparing the final files' bytes.
+
+const root = path.resolve(__dirname, '..', '..');
+const PYTHON = '/usr/bin/python3';
+const CLI = path.join(root, 'dist', 'src', 'cli', 'main.js');
+const FINAL = [
+  'prediction_results.txt',
+  'prediction_results_highestscore.csv',
+  'prediction_summary.tsv',
+  'prediction_plot.svg',
+];
+
+let dir: string;
+let models: string;
+let input: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'virnucpro-predict-'));
+  models = path.join(dir, 'models');
+  execFileSync(PYTHON, [path.join(root, 'scripts', 'export-models.py'), 'tiny', '--out', models], {
+    stdio: 'pipe',
+  });
+  // the demo records twice over (renamed), an empty record and one of unknown bases only (no frame)
+  const demo = readFileSync(path.join(root, 'examples', 'demo.fa'), 'utf8');
+  input = path.join(dir, 'reads.fa');
+  writeFileSync(
+    input,
+    `${demo}${demo.replace(/>demo_/g, '>again_')}>empty_one\n>unknown\n${'N'.repeat(360)}\n`,
+  );
+});
+
+function options(outDir: string, extra: Partial<PredictOptions> = {}): PredictOptions {
+  return { inputs: [input], outDir: path.join(dir, outDir), models, ...extra };
+}
+
+function readFinal(outDir: string): Record<string, string> {
+  return Object.fromEntries(FINAL.map((name) => [name, readFileSync(path.join(outDir, name), 'utf8')]));
+}
+
+// python3-torch: join the kept embeddings by frame id, run the classifier, print like the original.
+const PYTHON_CLASSIFY = `
+import sys, json, glob, os, struct, numpy as np, torch
+out, models = sys.argv[1], sys.argv[2]
+def load(path):
+    with open(path, 'rb') as f:
+        n = struct.unpack('<Q', f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    e = header['embeddings']
+    begin, end = e['data_offsets']
+    rows = np.frombuffer(data[begin:end], dtype='<f4').reshape(e['shape'])
+    return dict(zip(json.loads(header['__metadata__']['ids']), rows))
+vectors = {}
+for model in ('dnabert-s', 'esm2'):
+    vectors[model] = {}
+    for path in sorted(glob.glob(os.path.join(out, 'embeddings', model, '*.safetensors'))):
+        vectors[model].update(load(path))
+manifest = json.load(open(os.path.join(models, 'classifier', 'manifest.json')))
+classifier = torch.jit.load(os.path.join(models, 'classifier', 'model.pt')).eval()
+lines = open(os.path.join(out, 'prediction_results.txt')).read().splitlines()[1:]
+ids = [line.split('\\t')[0] for line in lines]
+x = torch.tensor(np.stack([np.concatenate([vectors[f['model']][i] for f in manifest['features']]) for i in ids]))
+with torch.no_grad():
+    p = torch.softmax(classifier(x), dim=1)
+_, predicted = torch.max(p, 1)
+label = {0: 'others', 1: 'virus'}
+for i, k, row in zip(ids, predicted, p.numpy()):
+    print(f"{i}\\t{label[k.item()]}\\t{str(row[0])}\\t{str(row[1])}")
+`;
+
+describe('predict', () => {
+  it('writes every file; scores equal python3-torch on the same merged features', async () => {
+    const result = await predict(
+      options('full', { keepIntermediate: true, renameDuplicates: true, shardSize: 7 }),
+    );
+    const out = path.join(dir, 'full');
+    expect(result.exitCode).toBe(0);
+    expect(result.records).toBe(26);
+    expect(result.calls.empty).toBe(1);
+    expect(result.calls.no_frame).toBeGreaterThanOrEqual(1);
+    for (const name of [
+      ...FINAL,
+      'reads_chunked300.fa',
+      'reads_identified_nucleotide.fa',
+      'reads_identified_protein.faa',
+    ]) {
+      expect(existsSync(path.join(out, name))).toBe(true);
+    }
+    const run = spawnSync(PYTHON, ['-c', PYTHON_CLASSIFY, out, models], { maxBuffer: 1 << 26 });
+    if (run.status !== 0) throw new Error(run.stderr.toString());
+    const lines = readFileSync(path.join(out, 'prediction_results.txt'), 'utf8').split('\n');
+    expect(lines[0]).toBe('Sequence_ID\tPrediction\tscore1\tscore2');
+    expect(lines.length - 2).toBe(result.frames);
+    expect(run.stdout.toString()).toBe(lines.slice(1).join('\n'));
+    // one summary row per input record, in input order
+    const summary = readFileSync(path.join(out, 'prediction_summary.tsv'), 'utf8').trim().split('\n');
+    expect(summary.slice(1).map((row) => row.split('\t')[0])).toEqual([
+      ...Array.from(
+        { length: 12 },
+        (_, i) => `demo_${i + 1 >= 6 && i + 1 <= 9 ? 'contig' : 'read'}_${i + 1}`,
+      ),
+      ...Array.from(
+        { length: 12 },
+        (_, i) => `again_${i + 1 >= 6 && i + 1 <= 9 ? 'contig' : 'read'}_${i + 1}`,
+      ),
+      'empty_one',
+      'unknown',
+    ]);
+    expect(summary.slice(-2)).toEqual(['empty_one\t0\t0\t0\tNA\tempty', 'unknown\t360\t2\t0\tNA\tno_frame']);
+  });
+
+  it('refuses an existing folder without --resume or --force, starts over with force, resumes a finished run', async () => {
+    await expect(predict(options('full'))).rejects.toThrow(/already exists.*--resume.*--force/);
+    const again = await predict(
+      options('full', { resume: true, keepIntermediate: true, renameDuplicates: true, shardSize: 7 }),
+    );
+    expect(again.alreadyComplete).toBe(true);
+    const forced = await predict(options('full', { force: true, shardSize: 7 }));
+    expect(forced.exitCode).toBe(0);
+    expect(existsSync(path.join(dir, 'full', 'reads_chunked300.fa'))).toBe(false);
+  });
+
+  it('refuses a chunk size the classifier was not trained on', async () => {
+    await expect(predict(options('wrong-size', { chunkSize: 500 }))).rejects.toThrow(
+      /trained on 300-nt chunks/,
+    );
+    expect(existsSync(path.join(dir, 'wrong-size'))).toBe(false);
+  });
+
+  const badInputs: [string, string | Buffer, RegExp][] = [
+    ['no-header.fa', 'ACGT\n>a\nACGT\n', /no-header\.fa:1: expected a '>' header line/],
+    ['binary.fa', Buffer.from([0x3e, 0x61, 0x0a, 0x00, 0x01, 0x02, 0x0a]), /binary\.fa:2: binary data/],
+    ['empty.fa', '', /empty\.fa: empty file/],
+    [
+      'truncated.fa.gz',
+      (() => {
+        const whole = gzipSync('>a\n' + 'ACGT'.repeat(5000) + '\n');
+        return whole.subarray(0, whole.length - 10);
+      })(),
+      /truncated\.fa\.gz:\d+: truncated or corrupt gzip/,
+    ],
+    [
+      'duplicate.fa',
+      '>a\nACGTACGT\n>b\nACGT\n>a\nACGT\n',
+      /duplicate\.fa:5: duplicate id "a" \(first at line 1\)/,
+    ],
+  ];
+  it.each(badInputs)(
+    'rejects %s naming file and line, and leaves no files',
+    async (name, content, message) => {
+      const file = path.join(dir, name);
+      writeFileSync(file, content);
+      const outDir = path.join(dir, `bad-${name}`);
+      const fresh = predict({ inputs: [input, file], outDir, models });
+      await expect(fresh).rejects.toThrow(PredictError);
+      await expect(predict({ inputs: [input, file], outDir, models })).rejects.toThrow(message);
+      expect(existsSync(outDir)).toBe(false);
+      // an existing empty folder is kept, and stays empty
+      mkdirSync(outDir);
+      await expect(predict({ inputs: [file], outDir, models })).rejects.toThrow(message);
+      expect(readdirSync(outDir)).toEqual([]);
+    },
+  );
+
+  describe('resume after SIGKILL', () => {
+    let reference: Record<string, string>;
+    beforeAll(async () => {
+      await predict(options('reference', { renameDuplicates: true, shardSize: 4 }));
+      reference = readFinal(path.join(dir, 'reference'));
+    });
+
+    function cli(outDir: string, extra: string[]) {
+      const args = [
+        CLI,
+        'predict',
+        input,
+        '-o',
+        outDir,
+        '--models',
+        models,
+        '--rename-duplicates',
+        '--shard-size',
+        '4',
+        '--no-progress',
+        ...extra,
+      ];
+      return spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    }
+
+    /** Starts a run and kills its whole process group when stderr first matches `when`. */
+    function killedRun(outDir: string, when: RegExp): Promise<boolean> {
+      return new Promise((resolve) => {
+        const child = cli(outDir, []);
+        let killed = false;
+        let text = '';
+        child.stderr.on('data', (b: Buffer) => {
+          text += b.toString();
+          if (!killed && when.test(text)) {
+            killed = true;
+            process.kill(-(child.pid as number), 'SIGKILL');
+          }
+        });
+        child.on('close', () => resolve(killed));
+      });
+    }
+
+    function resumed(outDir: string): Promise<number | null> {
+      return new Promise((resolve) => {
+        const child = cli(outDir, ['--resume']);
+        child.stderr.resume();
+        child.on('close', (code) => resolve(code));
+      });
+    }
+
+    it.each([
+      ['while chunking', /chunk \+ frames: started/],
+      ['after chunking', /chunk \+ frames: done/],
+      ['while embedding', /ESM-2: started/],
+      ['while classifying', /classify: started/],
+      ['while writing', /write: started/],
+    ])('%s: the resumed run ends with byte-identical files', async (label, when) => {
+      const outDir = path.join(dir, `killed-${label.replace(/ /g, '-')}`);
+      expect(await killedRun(outDir, when)).toBe(true);
+      expect(await resumed(outDir)).toBe(0);
+      expect(readFinal(outDir)).toEqual(reference);
+      expect(readdirSync(outDir).sort()).toEqual([...FINAL, '.virnucpro-run.json'].sort());
+    });
+  });
+});
