@@ -1,0 +1,112 @@
+import type { Dtype } from '../binding';
+
+// What each measurement hands to the results builder. Seconds are context; the figures are ratios.
+
+/** One `virnucpro embed` run, timed from outside and described by its --report. */
+export interface EmbedRun {
+  label: string;
+  workers: number;
+  threadsPerWorker: number;
+  /** the whole command, process start to exit */
+  wallSeconds: number;
+  /** user + system CPU seconds of the command and its workers: steadier than wall time on a busy machine */
+  cpuSeconds: number;
+  modelLoads: number;
+  /** load time summed over every load, null when the run did not report it */
+  modelLoadSeconds: number | null;
+  forwardSeconds: number;
+  sequences: number;
+  tokens: number;
+  /** VmHWM of each worker process, MiB */
+  peakRssMb: number[];
+}
+
+export interface PersistentCase {
+  arch: string;
+  files: number;
+  sequencesPerFile: number;
+  persistent: EmbedRun;
+  perFile: EmbedRun;
+  /** perFile.wallSeconds / persistent.wallSeconds */
+  speedup: number;
+}
+
+export interface PythonSide {
+  /** the whole process, start to embeddings on disk */
+  seconds: number;
+  cpuSeconds: number;
+  tokensPerSecond: number;
+  /** one model load (the engine's measured in a fresh load, Python's by itself) */
+  loadSeconds: number;
+  forwardSeconds: number;
+}
+
+export interface PythonCase {
+  arch: string;
+  sequences: number;
+  /** real tokens, <cls> and <eos> included, the same count for both sides */
+  tokens: number;
+  engine: PythonSide & { forwardFraction: number };
+  python: PythonSide & { batches: number };
+  /** engine tokens/s over Python tokens/s */
+  ratio: number;
+  maxAbsDiff: number;
+}
+
+export interface TokenizerCase {
+  reads: number;
+  readLength: number;
+  vocabSize: number;
+  nativeSeconds: number;
+  javascriptSeconds: number;
+  idsEqual: boolean;
+  mismatchedReads: number;
+  /** javascriptSeconds / nativeSeconds */
+  speedup: number;
+}
+
+export interface ScalingCase {
+  arch: string;
+  oneWorkerAllCores: EmbedRun;
+  workerPerCore: EmbedRun;
+  /** oneWorkerAllCores.wallSeconds / workerPerCore.wallSeconds */
+  speedup: number;
+}
+
+export interface MemoryCase {
+  arch: string;
+  parameterBytes: number;
+  /** the largest worker VmHWM of the persistent run with this model */
+  peakRssMb: number;
+  rssOverParameters: number;
+}
+
+export interface CudaRun {
+  arch: string;
+  dtype: Dtype;
+  allocConf: string;
+  cacheClearInterval: number | null;
+  rows: number;
+  length: number;
+  tokensPerSecond: number;
+  peakAllocatedMb: number;
+  peakReservedMb: number;
+  achievedTflops: number;
+  peakTflops: number | null;
+  fractionOfPeak: number | null;
+}
+
+export type CudaSection = { skipped: string } | { device: string; runs: CudaRun[] };
+
+export interface Measurements {
+  persistent: PersistentCase[];
+  python: PythonCase[];
+  tokenizer: TokenizerCase | null;
+  scaling: ScalingCase | null;
+  memory: MemoryCase[];
+  cuda: CudaSection | null;
+}
+
+export function emptyMeasurements(): Measurements {
+  return { persistent: [], python: [], tokenizer: null, scaling: null, memory: [], cuda: null };
+}

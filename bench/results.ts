@@ -1,0 +1,76 @@
+import type { Measurements, PersistentCase } from './measurements';
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+  torchVersion: string;
+  variant: 'cpu' | 'cuda';
+  /** fp32 matmul GFLOP/s of Python torch on this machine (reveals a reference BLAS), null if not measured */
+  blasGflops: number | null;
+}
+
+export interface BenchMeta {
+  name: string;
+  mode: 'quick' | 'full';
+  createdAt: string;
+  machine: MachineInfo;
+  /** what this run left out or shrank, said plainly */
+  notes: string[];
+}
+
+/** The results file. The snake_case top-level keys are stable: scripts and the README read them. */
+export interface BenchResults {
+  schema: 'virnucpro-bench/1';
+  name: string;
+  mode: 'quick' | 'full';
+  created_at: string;
+  machine: MachineInfo;
+  /** load-per-file wall time over persistent-worker wall time, ESM-2 8M shape */
+  persistent_speedup: number | null;
+  /** engine tokens/s over the Python reference's, the lowest over the model shapes measured */
+  python_throughput_ratio: number | null;
+  /** seconds inside forward over worker wall seconds, the lowest over the engine runs of that comparison */
+  forward_fraction: number | null;
+  /** @huggingface/tokenizers seconds over native tokenizer seconds on the same reads */
+  tokenizer_speedup: number | null;
+  /** 1 worker x 2 threads wall time over 2 workers x 1 thread */
+  scaling_2workers: number | null;
+  /** the highest per-worker peak RSS over the memory cases, MiB */
+  peak_rss_mb: number | null;
+  notes: string[];
+  sections: Measurements;
+}
+
+const headlineArch = 'esm2_t6_8M';
+
+function headlinePersistent(cases: PersistentCase[]): PersistentCase | undefined {
+  return cases.find((c) => c.arch === headlineArch) ?? cases[0];
+}
+
+function minimum(values: number[]): number | null {
+  return values.length === 0 ? null : Math.min(...values);
+}
+
+function maximum(values: number[]): number | null {
+  return values.length === 0 ? null : Math.max(...values);
+}
+
+export function buildResults(meta: BenchMeta, measurements: Measurements): BenchResults {
+  return {
+    schema: 'virnucpro-bench/1',
+    name: meta.name,
+    mode: meta.mode,
+    created_at: meta.createdAt,
+    machine: meta.machine,
+    persistent_speedup: headlinePersistent(measurements.persistent)?.speedup ?? null,
+    python_throughput_ratio: minimum(measurements.python.map((c) => c.ratio)),
+    forward_fraction: minimum(measurements.python.map((c) => c.engine.forwardFraction)),
+    tokenizer_speedup: measurements.tokenizer?.speedup ?? null,
+    scaling_2workers: measurements.scaling?.speedup ?? null,
+    peak_rss_mb: maximum(measurements.memory.map((c) => c.peakRssMb)),
+    notes: meta.notes,
+    sections: measurements,
+  };
+}

@@ -1,0 +1,164 @@
+import { peakTflops } from '../bench/device-peaks';
+import type { EmbedRun, Measurements, PersistentCase, PythonCase } from '../bench/measurements';
+import { emptyMeasurements } from '../bench/measurements';
+import { forwardFlops, parameterCount, randomArchitectures, type ModelShape } from '../bench/model-shape';
+import { buildResults, type BenchMeta } from '../bench/results';
+
+const meta: BenchMeta = {
+  name: 'synthetic',
+  mode: 'quick',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  machine: {
+    cpuModel: 'test cpu',
+    cores: 2,
+    memoryGiB: 8,
+    node: 'v20',
+    torchVersion: '1.13.1',
+    variant: 'cpu',
+    blasGflops: null,
+  },
+  notes: [],
+};
+
+function embedRun(label: string, wallSeconds: number, peakRssMb: number[]): EmbedRun {
+  return {
+    label,
+    workers: 1,
+    threadsPerWorker: 2,
+    wallSeconds,
+    cpuSeconds: wallSeconds,
+    modelLoads: 1,
+    modelLoadSeconds: 0.5,
+    forwardSeconds: wallSeconds / 2,
+    sequences: 500,
+    tokens: 50000,
+    peakRssMb,
+  };
+}
+
+function persistentCase(arch: string, speedup: number): PersistentCase {
+  return {
+    arch,
+    files: 20,
+    sequencesPerFile: 25,
+    persistent: embedRun('persistent', 10, [300]),
+    perFile: embedRun('load-per-file', 10 * speedup, [280]),
+    speedup,
+  };
+}
+
+function pythonCase(arch: string, ratio: number, forwardFraction: number): PythonCase {
+  const side = { seconds: 10, cpuSeconds: 20, tokensPerSecond: 1000, loadSeconds: 0.5, forwardSeconds: 9 };
+  return {
+    arch,
+    sequences: 1000,
+    tokens: 10000,
+    engine: { ...side, forwardFraction },
+    python: { ...side, batches: 90 },
+    ratio,
+    maxAbsDiff: 1e-6,
+  };
+}
+
+describe('bench results', () => {
+  it('has the stable top-level keys, each derived from its section', () => {
+    const measurements: Measurements = {
+      ...emptyMeasurements(),
+      persistent: [persistentCase('esm2_t30_150M', 1.7), persistentCase('esm2_t6_8M', 4.2)],
+      python: [pythonCase('esm2_t6_8M', 1.4, 0.97), pythonCase('esm2_t12_35M', 1.1, 0.99)],
+      tokenizer: {
+        reads: 20000,
+        readLength: 300,
+        vocabSize: 4096,
+        nativeSeconds: 0.1,
+        javascriptSeconds: 8,
+        idsEqual: true,
+        mismatchedReads: 0,
+        speedup: 80,
+      },
+      scaling: {
+        arch: 'esm2_t6_8M',
+        oneWorkerAllCores: embedRun('1x2', 12, [300]),
+        workerPerCore: embedRun('2x1', 10, [250, 260]),
+        speedup: 1.2,
+      },
+      memory: [
+        { arch: 'esm2_t6_8M', parameterBytes: 29635840, peakRssMb: 310, rssOverParameters: 11 },
+        { arch: 'esm2_t30_150M', parameterBytes: 590912000, peakRssMb: 1400, rssOverParameters: 2.5 },
+      ],
+      cuda: { skipped: 'cpu build' },
+    };
+    const results = buildResults(meta, measurements);
+    for (const key of [
+      'persistent_speedup',
+      'python_throughput_ratio',
+      'forward_fraction',
+      'tokenizer_speedup',
+      'scaling_2workers',
+      'peak_rss_mb',
+    ]) {
+      expect(results).toHaveProperty(key);
+    }
+    // the headline persistent figure is the 8M shape's, wherever it sits in the list
+    expect(results.persistent_speedup).toBe(4.2);
+    // the conservative engine figures: the lowest over the shapes measured
+    expect(results.python_throughput_ratio).toBe(1.1);
+    expect(results.forward_fraction).toBe(0.97);
+    expect(results.tokenizer_speedup).toBe(80);
+    expect(results.scaling_2workers).toBe(1.2);
+    expect(results.peak_rss_mb).toBe(1400);
+    expect(results.sections).toBe(measurements);
+    expect(JSON.parse(JSON.stringify(results)).schema).toBe('virnucpro-bench/1');
+  });
+
+  it('keeps the keys, as null, when a measurement was not run', () => {
+    const results = buildResults(meta, emptyMeasurements());
+    expect(results.persistent_speedup).toBeNull();
+    expect(results.python_throughput_ratio).toBeNull();
+    expect(results.forward_fraction).toBeNull();
+    expect(results.tokenizer_speedup).toBeNull();
+    expect(results.scaling_2workers).toBeNull();
+    expect(results.peak_rss_mb).toBeNull();
+    expect(Object.keys(JSON.parse(JSON.stringify(results)))).toContain('peak_rss_mb');
+  });
+});
+
+describe('FLOP and parameter counts', () => {
+  // ESM-2, 2 layers, width 8 (feed-forward 32), 33-symbol alphabet. Per layer by hand:
+  // q,k,v,out 4 x (8*8 + 8) = 288; fc1 8*32 + 32 = 288; fc2 32*8 + 8 = 264; two norms 2 x 16 = 32: 872.
+  // Non-embedding: 2 x 872 + final norm 16 = 1760; embedding 33 x 8 = 264.
+  const esm: ModelShape = { kind: 'esm2', layers: 2, dim: 8, heads: 2, vocabSize: 33 };
+
+  it('counts ESM-2 parameters of a small shape', () => {
+    expect(parameterCount(esm)).toEqual({ embedding: 264, nonEmbedding: 1760, total: 2024 });
+  });
+
+  it('counts the FLOPs of a padded batch: 2 per parameter per position plus attention', () => {
+    // per row: 2 x 1760 x 10 = 35,200 matmul; attention 4 x 10^2 x 8 x 2 layers = 6,400; 3 rows
+    expect(forwardFlops(esm, 3, 10)).toBe(3 * (35200 + 6400));
+  });
+
+  it('counts DNABERT-S parameters of a small shape', () => {
+    // width 4 (feed-forward 16), 1 layer, 10 tokens. Embedding: 10 x 4 words + 2 x 4 token types = 48.
+    // Layer: qkv 4*12 + 12 = 60; out 4*4 + 4 = 20; gated input 4 x 32 (no bias) = 128; output 16*4 + 4 = 68;
+    // two norms 16: 292. Plus the embedding norm 8: 300.
+    const dnabert: ModelShape = { kind: 'dnabert-s', layers: 1, dim: 4, heads: 1, vocabSize: 10 };
+    expect(parameterCount(dnabert)).toEqual({ embedding: 48, nonEmbedding: 300, total: 348 });
+  });
+
+  it('gives the published sizes of the real shapes', () => {
+    // "8M", "35M", "150M", "3B" and DNABERT-S's 117M, without the ESM-2 language-model head
+    const millions = (shape: ModelShape) => parameterCount(shape).total / 1e6;
+    expect(millions(randomArchitectures.esm2_t6_8M)).toBeCloseTo(7.4, 1);
+    expect(millions(randomArchitectures.esm2_t12_35M)).toBeCloseTo(33.3, 1);
+    expect(millions(randomArchitectures.esm2_t30_150M)).toBeCloseTo(147.7, 1);
+    expect(millions(randomArchitectures['dnabert-s-117M'])).toBeCloseTo(116.5, 1);
+    expect(millions(randomArchitectures.esm2_t36_3B) / 1000).toBeCloseTo(2.83, 2);
+  });
+
+  it('knows the peak of an H200 per dtype and nothing of an unknown device', () => {
+    expect(peakTflops('NVIDIA H200', 'bf16')).toBe(989);
+    expect(peakTflops('NVIDIA H200', 'fp32')).toBe(67);
+    expect(peakTflops('Some Future GPU', 'bf16')).toBeNull();
+  });
+});
