@@ -1,0 +1,22 @@
+#include "core/bpe_merge_table.h"
+
+namespace virnucpro {
+
+BpeMergeTable::BpeMergeTable(std::size_t expected_count) {
+  // At most half full, so probe runs stay short.
+  unsigned bits = 4;
+  while ((std::size_t{1} << bits) < 2 * expected_count + 1) ++bits;
+  entries_.resize(std::size_t{1} << bits);
+  mask_ = entries_.size() - 1;
+  shift_ = 64 - bits;
+}
+
+void BpeMergeTable::Insert(int32_t left, int32_t right, Merge merge) {
+  const uint64_t key = Key(left, right);
+  std::size_t slot = Slot(key);
+  while (entries_[slot].key != kEmptyKey && entries_[slot].key != key) slot = (slot + 1) & mask_;
+  entries_[slot].key = key;
+  entries_[slot].merge = merge;
+}
+
+}  // namespace virnucpro

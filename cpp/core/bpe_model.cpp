@@ -1,0 +1,230 @@
+#include "core/bpe_model.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "core/errors.h"
+
+namespace virnucpro {
+
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void Refuse(const std::string& source, const std::string& what) {
+  throw Error(ErrorCode::kTokenizer, source + ": " + what);
+}
+
+std::optional<std::string> OptionalString(const json& object, const char* key, const std::string& source) {
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) Refuse(source, std::string("model.") + key + " must be a string or null");
+  return it->get<std::string>();
+}
+
+bool OptionalBool(const json& object, const char* key, const std::string& source) {
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return false;
+  if (!it->is_boolean()) Refuse(source, std::string("model.") + key + " must be a boolean");
+  return it->get<bool>();
+}
+
+std::pair<std::string, std::string> MergePair(const json& merge, std::size_t index,
+                                              const std::string& source) {
+  if (merge.is_string()) {
+    const std::string& text = merge.get_ref<const std::string&>();
+    const std::size_t space = text.find(' ');
+    if (space == std::string::npos || text.find(' ', space + 1) != std::string::npos) {
+      Refuse(source, "model.merges[" + std::to_string(index) + "] \"" + text +
+                         "\" is not two tokens separated by one space");
+    }
+    return {text.substr(0, space), text.substr(space + 1)};
+  }
+  if (merge.is_array() && merge.size() == 2 && merge[0].is_string() && merge[1].is_string()) {
+    return {merge[0].get<std::string>(), merge[1].get<std::string>()};
+  }
+  Refuse(source, "model.merges[" + std::to_string(index) + "] is neither \"a b\" nor [\"a\", \"b\"]");
+}
+
+struct Symbol {
+  int32_t id;
+  int32_t prev;
+  int32_t next;
+  bool removed;
+};
+
+struct Candidate {
+  uint32_t rank;
+  int32_t pos;
+  int32_t merged_id;
+};
+
+// Orders the heap so the lowest rank, then the leftmost position, comes out first.
+struct LaterCandidate {
+  bool operator()(const Candidate& a, const Candidate& b) const {
+    return a.rank != b.rank ? a.rank > b.rank : a.pos > b.pos;
+  }
+};
+
+}  // namespace
+
+BpeModel::BpeModel(std::unordered_map<std::string, int32_t> vocab, BpeMergeTable merges)
+    : vocab_(std::move(vocab)), merges_(std::move(merges)) {}
+
+BpeModel BpeModel::FromJson(const json& model, const std::string& source) {
+  if (!model.is_object()) Refuse(source, "model must be an object");
+  const auto type = model.find("type");
+  if (type == model.end() || !type->is_string()) Refuse(source, "model.type is missing");
+  if (*type != "BPE") Refuse(source, "unsupported model type \"" + type->get<std::string>() + "\"");
+
+  const auto dropout = model.find("dropout");
+  if (dropout != model.end() && !dropout->is_null() &&
+      !(dropout->is_number() && dropout->get<double>() == 0.0)) {
+    Refuse(source, "unsupported model option dropout (BPE dropout makes tokenization random)");
+  }
+  if (OptionalBool(model, "byte_fallback", source)) Refuse(source, "unsupported model option byte_fallback");
+
+  const auto vocab_json = model.find("vocab");
+  if (vocab_json == model.end() || !vocab_json->is_object()) Refuse(source, "model.vocab must be an object");
+  std::unordered_map<std::string, int32_t> vocab;
+  vocab.reserve(vocab_json->size());
+  int32_t max_id = -1;
+  for (const auto& [token, id] : vocab_json->items()) {
+    if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > INT32_MAX) {
+      Refuse(source, "model.vocab[\"" + token + "\"] is not a non-negative integer id");
+    }
+    const auto value = static_cast<int32_t>(id.get<int64_t>());
+    vocab.emplace(token, value);
+    max_id = std::max(max_id, value);
+  }
+
+  const std::string prefix = OptionalString(model, "continuing_subword_prefix", source).value_or("");
+  const std::string suffix = OptionalString(model, "end_of_word_suffix", source).value_or("");
+
+  const auto merges_json = model.find("merges");
+  if (merges_json == model.end() || !merges_json->is_array()) Refuse(source, "model.merges must be an array");
+  BpeMergeTable merges(merges_json->size());
+  const auto id_of = [&](const std::string& token) {
+    const auto it = vocab.find(token);
+    if (it == vocab.end()) Refuse(source, "a merge uses \"" + token + "\", which is not in model.vocab");
+    return it->second;
+  };
+  for (std::size_t rank = 0; rank < merges_json->size(); ++rank) {
+    const auto [left, right] = MergePair((*merges_json)[rank], rank, source);
+    if (right.size() < prefix.size()) {
+      Refuse(source, "merge right side \"" + right + "\" is shorter than continuing_subword_prefix");
+    }
+    const int32_t merged_id = id_of(left + right.substr(prefix.size()));
+    merges.Insert(id_of(left), id_of(right), {static_cast<uint32_t>(rank), merged_id});
+  }
+
+  BpeModel result(std::move(vocab), std::move(merges));
+  result.max_id_ = max_id;
+  result.fuse_unk_ = OptionalBool(model, "fuse_unk", source);
+  result.ignore_merges_ = OptionalBool(model, "ignore_merges", source);
+  if (const auto unk = OptionalString(model, "unk_token", source)) {
+    const auto it = result.vocab_.find(*unk);
+    if (it == result.vocab_.end()) Refuse(source, "model.unk_token \"" + *unk + "\" is not in model.vocab");
+    result.unk_id_ = it->second;
+  }
+  for (int c = 0; c < 128; ++c) {
+    const std::string character(1, static_cast<char>(c));
+    const auto lookup = [&](const std::string& token) {
+      const auto it = result.vocab_.find(token);
+      return it == result.vocab_.end() ? -1 : it->second;
+    };
+    result.char_ids_[kMiddle][c] = lookup(prefix + character);
+    result.char_ids_[kFirst][c] = lookup(character);
+    result.char_ids_[kLast][c] = lookup(prefix + character + suffix);
+    result.char_ids_[kOnly][c] = lookup(character + suffix);
+  }
+  return result;
+}
+
+std::optional<int32_t> BpeModel::TokenId(const std::string& token) const {
+  const auto it = vocab_.find(token);
+  if (it == vocab_.end()) return std::nullopt;
+  return it->second;
+}
+
+void BpeModel::EncodeWord(std::string_view word, std::vector<int32_t>& ids) const {
+  if (word.empty()) return;
+  if (ignore_merges_) {
+    if (const auto it = vocab_.find(std::string(word)); it != vocab_.end()) {
+      ids.push_back(it->second);
+      return;
+    }
+  }
+
+  thread_local std::vector<Symbol> symbols;
+  thread_local std::vector<Candidate> heap;
+  symbols.clear();
+  heap.clear();
+  const auto add_symbol = [&](int32_t id) {
+    const auto index = static_cast<int32_t>(symbols.size());
+    if (index > 0) symbols.back().next = index;
+    symbols.push_back({id, index - 1, -1, false});
+  };
+
+  // A pending unknown is held back so that fuse_unk can extend it over the next unknown character.
+  bool unknown_pending = false;
+  const std::size_t last = word.size() - 1;
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    const int position = (i == 0 ? kFirst : 0) | (i == last ? kLast : 0);
+    const int32_t id = char_ids_[position][static_cast<unsigned char>(word[i])];
+    if (id >= 0) {
+      if (unknown_pending) add_symbol(*unk_id_);
+      unknown_pending = false;
+      add_symbol(id);
+    } else if (unk_id_) {
+      if (unknown_pending && !fuse_unk_) add_symbol(*unk_id_);
+      unknown_pending = true;
+    }
+  }
+  if (unknown_pending) add_symbol(*unk_id_);
+
+  for (std::size_t i = 0; i + 1 < symbols.size(); ++i) {
+    if (const auto* merge = merges_.Find(symbols[i].id, symbols[i + 1].id)) {
+      heap.push_back({merge->rank, static_cast<int32_t>(i), merge->merged_id});
+    }
+  }
+  std::make_heap(heap.begin(), heap.end(), LaterCandidate());
+
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), LaterCandidate());
+    const Candidate top = heap.back();
+    heap.pop_back();
+
+    Symbol& left = symbols[top.pos];
+    if (left.removed || left.next == -1) continue;
+    const int32_t right_pos = left.next;
+    const Symbol right = symbols[right_pos];
+    // A candidate is stale when its pair has changed since it was queued.
+    const auto* current = merges_.Find(left.id, right.id);
+    if (current == nullptr || current->merged_id != top.merged_id) continue;
+
+    left.id = top.merged_id;
+    left.next = right.next;
+    symbols[right_pos].removed = true;
+    if (right.next != -1) symbols[right.next].prev = top.pos;
+
+    if (left.prev >= 0) {
+      if (const auto* merge = merges_.Find(symbols[left.prev].id, left.id)) {
+        heap.push_back({merge->rank, left.prev, merge->merged_id});
+        std::push_heap(heap.begin(), heap.end(), LaterCandidate());
+      }
+    }
+    if (left.next != -1) {
+      if (const auto* merge = merges_.Find(left.id, symbols[left.next].id)) {
+        heap.push_back({merge->rank, top.pos, merge->merged_id});
+        std::push_heap(heap.begin(), heap.end(), LaterCandidate());
+      }
+    }
+  }
+
+  for (const Symbol& symbol : symbols) {
+    if (!symbol.removed) ids.push_back(symbol.id);
+  }
+}
+
+}  // namespace virnucpro
