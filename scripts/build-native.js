@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Builds the addon (and the virnucpro-run executable) with cmake-js. libtorch discovery itself lives in
 // CMakeLists.txt, so that the same rules hold for a plain cmake build on a machine without Node.
+// `npm run prebuilds` also runs it in node-gyp's place (prebuildify --node-gyp): node-gyp's arguments
+// are ignored, and prebuildify takes the result from build/Release.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
