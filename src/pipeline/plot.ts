@@ -120,8 +120,8 @@ export function plotSpec(records: PlotRecord[], chunkSize: number): Record<strin
   };
 }
 
-/** Renders the plot to SVG in a child process (vega is ESM-only). */
-export function renderPlotSvg(records: PlotRecord[], chunkSize: number): Promise<string> {
+/** Renders any Vega-Lite spec to SVG in a child process (vega is ESM-only). */
+export function renderVegaLiteSvg(spec: Record<string, unknown>): Promise<string> {
   const script = path.join(packageRoot(), 'scripts', 'render-vega.mjs');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -134,6 +134,11 @@ export function renderPlotSvg(records: PlotRecord[], chunkSize: number): Promise
       if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
       else reject(new Error(`plot rendering failed: ${Buffer.concat(err).toString('utf8').trim()}`));
     });
-    child.stdin.end(JSON.stringify(plotSpec(records, chunkSize)));
+    child.stdin.end(JSON.stringify(spec));
   });
+}
+
+/** Renders the prediction plot to SVG. */
+export function renderPlotSvg(records: PlotRecord[], chunkSize: number): Promise<string> {
+  return renderVegaLiteSvg(plotSpec(records, chunkSize));
 }

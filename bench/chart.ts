@@ -1,0 +1,178 @@
+import type { BenchResults } from './results';
+
+// The results chart: each ratio against its target on a log axis, then where the wall time of each
+// compared run went (model loading, forward, everything else).
+
+interface RatioDatum {
+  figure: string;
+  value: number;
+  target: number | null;
+  verdict: 'meets target' | 'misses target' | 'no target';
+  label: string;
+}
+
+const timeParts = ['model load', 'forward', 'other'] as const;
+
+interface TimeDatum {
+  run: string;
+  part: (typeof timeParts)[number];
+  /** the part's place in the stack, left to right */
+  partOrder: number;
+  seconds: number;
+  order: number;
+}
+
+function ratio(figure: string, value: number, target: number | null): RatioDatum {
+  const verdict = target === null ? 'no target' : value >= target ? 'meets target' : 'misses target';
+  return { figure, value, target, verdict, label: `${value >= 10 ? value.toFixed(0) : value.toFixed(2)}x` };
+}
+
+function ratioData(results: BenchResults): RatioDatum[] {
+  const { sections } = results;
+  const data: RatioDatum[] = [];
+  for (const c of sections.persistent)
+    data.push(ratio(`persistent / per-file load, ${c.arch}`, c.speedup, 3));
+  for (const c of sections.python) data.push(ratio(`engine / Python, ${c.arch}`, c.ratio, 1));
+  if (sections.tokenizer) data.push(ratio('C++ / JS tokenizer', sections.tokenizer.speedup, 50));
+  if (sections.scaling)
+    data.push(
+      ratio(`2 workers x 1 thread / 1 x 2, ${sections.scaling.arch}`, sections.scaling.speedup, null),
+    );
+  return data;
+}
+
+function splitWallTime(
+  run: string,
+  order: number,
+  wall: number,
+  load: number | null,
+  forward: number,
+): TimeDatum[] {
+  const loadSeconds = load ?? 0;
+  const seconds = [loadSeconds, forward, Math.max(0, wall - loadSeconds - forward)];
+  return timeParts.map((part, partOrder) => ({ run, part, partOrder, seconds: seconds[partOrder], order }));
+}
+
+function timeData(results: BenchResults): TimeDatum[] {
+  const data: TimeDatum[] = [];
+  let order = 0;
+  for (const c of results.sections.persistent) {
+    for (const run of [c.persistent, c.perFile]) {
+      data.push(
+        ...splitWallTime(
+          `${c.arch} ${run.label}`,
+          order++,
+          run.wallSeconds,
+          run.modelLoadSeconds,
+          run.forwardSeconds,
+        ),
+      );
+    }
+  }
+  for (const c of results.sections.python) {
+    data.push(
+      ...splitWallTime(
+        `${c.arch} engine`,
+        order++,
+        c.engine.seconds,
+        c.engine.loadSeconds,
+        c.engine.forwardSeconds,
+      ),
+    );
+    data.push(
+      ...splitWallTime(
+        `${c.arch} Python`,
+        order++,
+        c.python.seconds,
+        c.python.loadSeconds,
+        c.python.forwardSeconds,
+      ),
+    );
+  }
+  return data;
+}
+
+export function chartSpec(results: BenchResults): Record<string, unknown> {
+  const ratios = ratioData(results);
+  const times = timeData(results);
+  const title = `virnucpro bench ${results.name} (${results.mode}): ${results.machine.cpuModel}, ${results.machine.cores} cores`;
+  const ratioPanel = {
+    title: { text: 'Ratios (log scale); black tick = target', anchor: 'start', fontSize: 13 },
+    data: { values: ratios },
+    width: 560,
+    height: { step: 30 },
+    encoding: {
+      y: { field: 'figure', type: 'nominal', sort: null, title: null, axis: { labelLimit: 320 } },
+    },
+    layer: [
+      {
+        // the stem from 1x (no difference) to the measured ratio
+        mark: { type: 'rule', strokeWidth: 3 },
+        transform: [{ calculate: '1', as: 'parity' }],
+        encoding: {
+          x: { field: 'parity', type: 'quantitative' },
+          x2: { field: 'value' },
+          color: { field: 'verdict', type: 'nominal' },
+        },
+      },
+      {
+        mark: { type: 'point', filled: true, size: 120 },
+        encoding: {
+          x: {
+            field: 'value',
+            type: 'quantitative',
+            scale: { type: 'log', domain: [0.5, 500], nice: false },
+            title: 'ratio (x)',
+          },
+          color: {
+            field: 'verdict',
+            type: 'nominal',
+            title: null,
+            scale: {
+              domain: ['meets target', 'misses target', 'no target'],
+              range: ['#2a9d3f', '#d1495b', '#6c757d'],
+            },
+            legend: { orient: 'bottom' },
+          },
+        },
+      },
+      {
+        mark: { type: 'tick', color: 'black', thickness: 2, size: 22 },
+        transform: [{ filter: 'datum.target !== null' }],
+        encoding: { x: { field: 'target', type: 'quantitative' } },
+      },
+      {
+        mark: { type: 'text', align: 'left', dx: 10, fontSize: 12 },
+        encoding: { x: { field: 'value', type: 'quantitative' }, text: { field: 'label' } },
+      },
+    ],
+  };
+  const timePanel = {
+    title: { text: 'Wall seconds of each compared run', anchor: 'start', fontSize: 13 },
+    data: { values: times },
+    width: 560,
+    height: { step: 24 },
+    mark: 'bar',
+    encoding: {
+      y: { field: 'run', type: 'nominal', sort: { field: 'order' }, title: null, axis: { labelLimit: 320 } },
+      x: { field: 'seconds', type: 'quantitative', aggregate: 'sum', title: 'seconds' },
+      color: {
+        field: 'part',
+        type: 'nominal',
+        title: null,
+        scale: { domain: [...timeParts], range: ['#e9a23b', '#3b7dd8', '#b8c4d0'] },
+        legend: { orient: 'bottom' },
+      },
+      order: { field: 'partOrder', type: 'quantitative' },
+    },
+  };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: title, anchor: 'start', fontSize: 14 },
+    background: 'white',
+    padding: 16,
+    vconcat: [ratioPanel, timePanel],
+    spacing: 28,
+    resolve: { scale: { color: 'independent' } },
+  };
+}

@@ -1,0 +1,68 @@
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { packageRoot } from '../src/native';
+import type { EmbedRun } from './measurements';
+import { runMeasured } from './process-run';
+
+export interface EmbedCommand {
+  label: string;
+  modelDir: string;
+  files: string[];
+  outDir: string;
+  workers: number;
+  persistent: boolean;
+  /** the machine's cores divided between workers, as the pool does */
+  cores: number;
+  /** seconds one model load takes in a fresh process, to turn load counts into seconds */
+  secondsPerLoad: number | null;
+}
+
+interface EmbedReport {
+  stats: {
+    modelLoads: number;
+    sequences: number;
+    tokens: number;
+    forwardSeconds: number;
+    wallSeconds: number;
+    workers: { worker: number }[];
+  };
+  failed: unknown[];
+}
+
+export interface EmbedCommandResult {
+  run: EmbedRun;
+  /** the pool's own wall seconds, from its creation to close */
+  poolWallSeconds: number;
+}
+
+/** Runs `virnucpro embed` as a user would, from a clean output folder, and reads its --report. */
+export async function runEmbedCommand(command: EmbedCommand): Promise<EmbedCommandResult> {
+  await rm(command.outDir, { recursive: true, force: true });
+  const report = `${command.outDir}.report.json`;
+  const cli = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+  const args = [cli, 'embed', '--model', command.modelDir, '-o', command.outDir, '--devices', 'cpu'];
+  args.push('--workers', String(command.workers), '--report', report);
+  if (!command.persistent) args.push('--no-persistent-models');
+  const measured = await runMeasured(process.execPath, [...args, ...command.files]);
+  const parsed = JSON.parse(await readFile(report, 'utf8')) as EmbedReport;
+  if (parsed.failed.length > 0)
+    throw new Error(`${command.label}: ${parsed.failed.length} files failed (${report})`);
+  const { stats } = parsed;
+  const workerPeaks = measured.peaks.filter((peak) => /worker\.js/.test(peak.command));
+  return {
+    poolWallSeconds: stats.wallSeconds,
+    run: {
+      label: command.label,
+      workers: command.workers,
+      threadsPerWorker: Math.max(1, Math.floor(command.cores / command.workers)),
+      wallSeconds: measured.wallSeconds,
+      cpuSeconds: measured.cpuSeconds,
+      modelLoads: stats.modelLoads,
+      modelLoadSeconds: command.secondsPerLoad === null ? null : stats.modelLoads * command.secondsPerLoad,
+      forwardSeconds: stats.forwardSeconds,
+      sequences: stats.sequences,
+      tokens: stats.tokens,
+      peakRssMb: workerPeaks.map((peak) => peak.peakRssMb),
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import type { RandomArchitecture } from './model-shape';
+
+// Workload sizes. Full mode is what the issue asks for; quick mode shrinks the compute-heavy parts so
+// the whole run fits in a few minutes on two cores, and every shrink is reported as a note.
+
+export type BenchMode = 'quick' | 'full';
+
+export interface PersistentPlan {
+  arch: RandomArchitecture;
+  files: number;
+  sequencesPerFile: number;
+}
+
+export interface BenchPlan {
+  persistent: PersistentPlan[];
+  proteinLengths: [number, number];
+  python: { archs: RandomArchitecture[]; sequences: number; lengths: [number, number]; toksPerBatch: number };
+  tokenizer: { reads: number; readLength: number; arch: RandomArchitecture };
+  /** the scaling runs reuse the first persistent case's files */
+  scaling: boolean;
+  notes: string[];
+}
+
+const fullPlan: BenchPlan = {
+  persistent: [
+    { arch: 'esm2_t6_8M', files: 20, sequencesPerFile: 25 },
+    { arch: 'esm2_t30_150M', files: 20, sequencesPerFile: 25 },
+  ],
+  proteinLengths: [50, 150],
+  python: { archs: ['esm2_t6_8M', 'esm2_t12_35M'], sequences: 1000, lengths: [50, 300], toksPerBatch: 2048 },
+  tokenizer: { reads: 20000, readLength: 300, arch: 'dnabert-s-117M' },
+  scaling: true,
+  notes: [],
+};
+
+const quickPlan: BenchPlan = {
+  persistent: [{ arch: 'esm2_t6_8M', files: 20, sequencesPerFile: 2 }],
+  proteinLengths: [50, 150],
+  python: { archs: ['esm2_t6_8M'], sequences: 60, lengths: [50, 300], toksPerBatch: 2048 },
+  tokenizer: { reads: 20000, readLength: 300, arch: 'dnabert-s-117M' },
+  scaling: true,
+  notes: [
+    'quick: persistent vs load-per-file on 20 files x 2 proteins (full: x 25), 8M shape only (full adds 150M)',
+    'quick: engine vs Python on 60 proteins (full: 1,000), 8M shape only (full adds 35M)',
+  ],
+};
+
+export function benchPlan(mode: BenchMode): BenchPlan {
+  return mode === 'quick' ? quickPlan : fullPlan;
+}

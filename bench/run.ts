@@ -1,0 +1,218 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { writeFileAtomic } from '../src/io/atomic-write';
+import { packageRoot } from '../src/native';
+import { renderVegaLiteSvg } from '../src/pipeline/plot';
+import { chartSpec } from './chart';
+import type { BenchContext } from './context';
+import { readCudaResults } from './cuda-results';
+import { machineInfo } from './machine';
+import { emptyMeasurements, type Measurements } from './measurements';
+import { measureCuda } from './measures/cuda';
+import { measurePersistent } from './measures/persistent';
+import { measurePythonReference } from './measures/python-reference';
+import { measureScaling } from './measures/scaling';
+import { measureTokenizer } from './measures/tokenizer';
+import type { RandomArchitecture } from './model-shape';
+import { randomModel, type BenchModel } from './models';
+import { benchPlan, type BenchMode } from './plan';
+import { buildResults, type BenchResults } from './results';
+import { formatTable, summaryRows } from './table';
+
+const measureNames = ['persistent', 'python', 'tokenizer', 'scaling', 'cuda'] as const;
+type MeasureName = (typeof measureNames)[number];
+
+interface CliOptions {
+  quick?: boolean;
+  only?: MeasureName[];
+  name?: string;
+  work: string;
+  models?: string;
+  out: string;
+  seed: number;
+  cudaResults?: string;
+  render?: string;
+}
+
+function measureList(value: string): MeasureName[] {
+  const names = value.split(',').map((name) => (name.trim() === 'memory' ? 'persistent' : name.trim()));
+  for (const name of names) {
+    if (!(measureNames as readonly string[]).includes(name)) {
+      throw new InvalidArgumentError(
+        `expected some of ${measureNames.join(', ')} (memory comes with persistent)`,
+      );
+    }
+  }
+  return names as MeasureName[];
+}
+
+function integer(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed)) throw new InvalidArgumentError('expected an integer');
+  return parsed;
+}
+
+function log(line: string): void {
+  process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+}
+
+async function runBench(options: CliOptions): Promise<number> {
+  const mode: BenchMode = options.quick ? 'quick' : 'full';
+  const plan = benchPlan(mode);
+  const selected = new Set<MeasureName>(options.only ?? measureNames);
+  const started = new Date();
+  const name = options.name ?? `${mode}-${started.toISOString().slice(0, 10)}`;
+  const context: BenchContext = {
+    workDir: path.join(options.work, 'runs'),
+    modelCacheDir: options.models ?? path.join(options.work, 'models'),
+    cores: os.availableParallelism(),
+    seed: options.seed,
+    log,
+  };
+  await rm(context.workDir, { recursive: true, force: true });
+  await mkdir(context.workDir, { recursive: true });
+  const notes = [
+    ...plan.notes,
+    `load average at start ${os.loadavg()[0].toFixed(1)} on ${context.cores} cores`,
+  ];
+  const machine = await machineInfo();
+  log(
+    `${name}: ${machine.cpuModel}, ${machine.cores} cores, torch ${machine.torchVersion} (${machine.variant})`,
+  );
+  if (machine.blasGflops !== null && machine.blasGflops < 10) {
+    notes.push(
+      `torch's BLAS runs fp32 matmul at ${machine.blasGflops.toFixed(1)} GFLOP/s: a reference BLAS; ` +
+        'an optimised one (Debian: libopenblas0-openmp) makes every CPU forward several times faster',
+    );
+  }
+
+  const models = new Map<RandomArchitecture, BenchModel>();
+  const model = async (arch: RandomArchitecture) => {
+    let found = models.get(arch);
+    if (!found) {
+      log(`model ${arch}: exporting random weights to ${context.modelCacheDir} unless already there`);
+      found = await randomModel(context.modelCacheDir, arch);
+      if (found.exportSeconds > 0) log(`  exported in ${found.exportSeconds.toFixed(1)} s`);
+      models.set(arch, found);
+    }
+    return found;
+  };
+
+  const measurements: Measurements = emptyMeasurements();
+  const failures: string[] = [];
+  const attempt = async (what: string, run: () => Promise<void>) => {
+    try {
+      await run();
+    } catch (error) {
+      const message = `${what} failed: ${(error as Error).message}`;
+      log(message);
+      failures.push(message);
+    }
+  };
+
+  let scalingFiles: string[] = [];
+  if (selected.has('persistent') || selected.has('scaling')) {
+    for (const [i, persistentPlan] of plan.persistent.entries()) {
+      if (!selected.has('persistent') && i > 0) break;
+      await attempt(`persistent ${persistentPlan.arch}`, async () => {
+        const outcome = await measurePersistent(
+          context,
+          await model(persistentPlan.arch),
+          persistentPlan,
+          plan.proteinLengths,
+        );
+        if (i === 0) scalingFiles = outcome.files;
+        if (selected.has('persistent')) {
+          measurements.persistent.push(outcome.case);
+          measurements.memory.push(outcome.memory);
+        }
+      });
+    }
+  }
+  if (selected.has('python')) {
+    for (const arch of plan.python.archs) {
+      await attempt(`python ${arch}`, async () => {
+        const { sequences, lengths, toksPerBatch } = plan.python;
+        measurements.python.push(
+          await measurePythonReference(context, await model(arch), sequences, lengths, toksPerBatch),
+        );
+      });
+    }
+  }
+  if (selected.has('tokenizer')) {
+    await attempt('tokenizer', async () => {
+      const { reads, readLength, arch } = plan.tokenizer;
+      measurements.tokenizer = await measureTokenizer(context, await model(arch), reads, readLength);
+    });
+  }
+  if (selected.has('scaling') && scalingFiles.length > 0) {
+    await attempt('scaling', async () => {
+      measurements.scaling = await measureScaling(
+        context,
+        await model(plan.persistent[0].arch),
+        scalingFiles,
+      );
+    });
+  }
+  if (selected.has('cuda')) {
+    await attempt('cuda', async () => {
+      measurements.cuda = options.cudaResults
+        ? readCudaResults(options.cudaResults)
+        : await measureCuda(context);
+    });
+  }
+
+  notes.push(...failures, `load average at end ${os.loadavg()[0].toFixed(1)}`);
+  const results = buildResults(
+    { name, mode, createdAt: started.toISOString(), machine, notes },
+    measurements,
+  );
+  await report(results, options.out);
+  return failures.length === 0 ? 0 : 1;
+}
+
+/** Writes <out>/<name>.json and .svg and prints the table. */
+async function report(results: BenchResults, out: string): Promise<void> {
+  await mkdir(out, { recursive: true });
+  const jsonFile = path.join(out, `${results.name}.json`);
+  const svgFile = path.join(out, `${results.name}.svg`);
+  await writeFileAtomic(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(svgFile, await renderVegaLiteSvg(chartSpec(results)));
+  process.stdout.write(`\n${formatTable(summaryRows(results))}\n\n`);
+  for (const note of results.notes) process.stdout.write(`note: ${note}\n`);
+  process.stdout.write(`\nwrote ${jsonFile} and ${svgFile}\n`);
+}
+
+const program = new Command('bench')
+  .description('virnucpro benchmark: ratios of the engine against its alternatives, side by side in one run')
+  .option('--quick', 'smaller workloads (a few minutes on two cores); what is shrunk is printed')
+  .option('--only <names>', `comma-separated subset of ${measureNames.join(', ')}`, measureList)
+  .option('--name <name>', 'results file name (default: <mode>-<date>)')
+  .option(
+    '--work <dir>',
+    'scratch folder for inputs, outputs and models',
+    path.join(os.tmpdir(), 'virnucpro-bench'),
+  )
+  .option('--models <dir>', 'exported random models, kept between runs (default: <work>/models)')
+  .option('--out <dir>', 'where the results JSON and SVG go', path.join(packageRoot(), 'bench', 'results'))
+  .option('--seed <n>', 'seed of the synthetic inputs', integer, 1)
+  .option(
+    '--cuda-results <dir>',
+    'summarise a folder written by bench/cuda/run-cuda-bench.sh instead of measuring CUDA',
+  )
+  .option('--render <results.json>', 'only redraw the chart and reprint the table of an earlier results file')
+  .action(async (options: CliOptions) => {
+    if (options.render) {
+      const results = JSON.parse(await readFile(options.render, 'utf8')) as BenchResults;
+      await report(results, options.out);
+      return;
+    }
+    process.exitCode = await runBench(options);
+  });
+
+program.parseAsync(process.argv).catch((error: Error) => {
+  process.stderr.write(`bench: ${error.message}\n`);
+  process.exitCode = 1;
+});

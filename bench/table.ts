@@ -1,0 +1,106 @@
+import type { BenchResults } from './results';
+
+// The printed summary: one row per figure, the target beside it, and the absolute numbers as context.
+
+export interface TableRow {
+  figure: string;
+  value: string;
+  target: string;
+  context: string;
+}
+
+const fixed = (value: number | null, digits: number, unit = '') =>
+  value === null ? 'n/a' : `${value.toFixed(digits)}${unit}`;
+
+export function summaryRows(results: BenchResults): TableRow[] {
+  const { sections } = results;
+  const rows: TableRow[] = [];
+  for (const c of sections.persistent) {
+    rows.push({
+      figure: `persistent speedup (${c.arch})`,
+      value: fixed(c.speedup, 2, 'x'),
+      target: '>= 3x',
+      context:
+        `${c.files} files x ${c.sequencesPerFile}: ${c.perFile.wallSeconds.toFixed(1)} s / ` +
+        `${c.persistent.wallSeconds.toFixed(1)} s; loads ${c.perFile.modelLoads} vs ${c.persistent.modelLoads}, ` +
+        `${fixed(c.perFile.modelLoadSeconds, 1)} s vs ${fixed(c.persistent.modelLoadSeconds, 1)} s loading; ` +
+        `CPU ${(c.perFile.cpuSeconds / c.persistent.cpuSeconds).toFixed(2)}x`,
+    });
+  }
+  for (const c of sections.python) {
+    rows.push({
+      figure: `engine / Python throughput (${c.arch})`,
+      value: fixed(c.ratio, 2, 'x'),
+      target: '>= 1.0 (goal 1.3)',
+      context:
+        `${c.sequences} proteins, ${c.tokens} tokens: ${c.engine.tokensPerSecond.toFixed(0)} vs ` +
+        `${c.python.tokensPerSecond.toFixed(0)} tokens/s; CPU ${(c.python.cpuSeconds / c.engine.cpuSeconds).toFixed(2)}x; ` +
+        `max abs diff ${c.maxAbsDiff.toExponential(1)}`,
+    });
+    rows.push({
+      figure: `forward fraction (${c.arch})`,
+      value: fixed(c.engine.forwardFraction, 3),
+      target: '>= 0.95',
+      context: `${c.engine.forwardSeconds.toFixed(1)} s in forward`,
+    });
+  }
+  const t = sections.tokenizer;
+  if (t) {
+    rows.push({
+      figure: 'tokenizer speedup',
+      value: fixed(t.speedup, 1, 'x'),
+      target: '>= 50x',
+      context:
+        `${t.reads} reads x ${t.readLength} nt, vocab ${t.vocabSize}: ${t.nativeSeconds.toFixed(3)} s vs ` +
+        `${t.javascriptSeconds.toFixed(2)} s; ids ${t.idsEqual ? 'equal' : `DIFFER in ${t.mismatchedReads} reads`}`,
+    });
+  }
+  const s = sections.scaling;
+  if (s) {
+    rows.push({
+      figure: `2 workers x 1 thread vs 1 x 2 (${s.arch})`,
+      value: fixed(s.speedup, 2, 'x'),
+      target: 'context',
+      context: `${s.oneWorkerAllCores.wallSeconds.toFixed(1)} s vs ${s.workerPerCore.wallSeconds.toFixed(1)} s`,
+    });
+  }
+  for (const m of sections.memory) {
+    rows.push({
+      figure: `peak RSS per worker (${m.arch})`,
+      value: fixed(m.peakRssMb, 0, ' MiB'),
+      target: 'context',
+      context: `${(m.parameterBytes / 2 ** 20).toFixed(0)} MiB of fp32 parameters (${m.rssOverParameters.toFixed(1)}x)`,
+    });
+  }
+  const cuda = sections.cuda;
+  if (cuda && 'skipped' in cuda)
+    rows.push({ figure: 'CUDA', value: 'skipped', target: '', context: cuda.skipped });
+  if (cuda && 'runs' in cuda) {
+    for (const r of cuda.runs) {
+      rows.push({
+        figure: `CUDA ${r.arch} ${r.dtype}`,
+        value: `${r.tokensPerSecond.toFixed(0)} tok/s`,
+        target: 'context',
+        context:
+          `${r.rows}x${r.length}, ${r.allocConf}, clear every ${r.cacheClearInterval ?? 'never'}: ` +
+          `peak ${r.peakAllocatedMb.toFixed(0)}/${r.peakReservedMb.toFixed(0)} MiB alloc/reserved, ` +
+          `${r.achievedTflops.toPrecision(3)} TFLOP/s = ${fixed(r.fractionOfPeak === null ? null : 100 * r.fractionOfPeak, 1, '%')} of peak`,
+      });
+    }
+  }
+  return rows;
+}
+
+export function formatTable(rows: TableRow[]): string {
+  const header: TableRow = { figure: 'figure', value: 'value', target: 'target', context: 'context' };
+  const all = [header, ...rows];
+  const width = (key: keyof TableRow) => Math.max(...all.map((row) => row[key].length));
+  const widths = { figure: width('figure'), value: width('value'), target: width('target') };
+  const line = (row: TableRow) =>
+    `${row.figure.padEnd(widths.figure)}  ${row.value.padStart(widths.value)}  ${row.target.padEnd(widths.target)}  ${row.context}`;
+  return [
+    line(header),
+    '-'.repeat(widths.figure + widths.value + widths.target + 6 + 7),
+    ...rows.map(line),
+  ].join('\n');
+}
