@@ -1,2 +1,3 @@
 // The package's public entry: one export line per area.
 export * from './embed';
+export * from './pipeline';

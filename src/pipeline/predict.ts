@@ -38,6 +38,7 @@ import {
   summaryLine,
   type RecordCall,
 } from './prediction-files';
+import { PredictError, PredictInterrupted } from './predict-errors';
 import { prepareShards, RECORDS_FILE, type PrepareResult } from './prepare';
 
 // `predict`: FASTA in, VirNucPro's prediction files out. Each stage reads what the previous one wrote
@@ -105,15 +106,6 @@ export interface PredictResult {
   calls: Record<RecordCall, number>;
   failed: FileFailure[];
   alreadyComplete: boolean;
-}
-
-/** A refusal or bad input: nothing was written (exit code 1). */
-export class PredictError extends Error {
-  override name = 'PredictError';
-}
-
-export class PredictInterrupted extends Error {
-  override name = 'PredictInterrupted';
 }
 
 const WORK_DIR = '.virnucpro-work';
@@ -312,8 +304,10 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
           reported = records;
         },
         onWarning: (message) => emit({ type: 'warning', message }),
+        signal: hooks.signal,
       });
     } catch (error) {
+      if (error instanceof PredictInterrupted) throw error;
       // bad input: leave nothing behind
       if (outDirExisted) await removeRunFiles(outDir);
       else await rm(outDir, { recursive: true, force: true });
@@ -348,21 +342,29 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
         emit({ type: 'warning', message: `worker ${event.worker} died; retrying its files` });
       }
     });
-    const stopOnAbort = () => void pool.close();
+    // Closing the pool on abort ends the run even if a worker was still starting and embedFiles would
+    // never settle.
+    let stopOnAbort = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      stopOnAbort = () => void pool.close().finally(() => reject(new PredictInterrupted()));
+    });
+    aborted.catch(() => undefined);
+    if (hooks.signal?.aborted) stopOnAbort();
     hooks.signal?.addEventListener('abort', stopOnAbort);
     try {
-      const framesIn = (files: string[]) =>
-        prepared.shards.reduce((n, s, i) => n + (files[i] ? s.frames : 0), 0);
-      emit({ type: 'stage', stage: 'dnabert-s', total: framesIn(nucleotideFiles), unit: 'frames' });
-      emit({ type: 'stage', stage: 'esm2', total: framesIn(proteinFiles), unit: 'frames' });
-      const [dna, protein] = await Promise.all([
-        pool.embedFiles(nucleotideFiles, dnabertDir, models.dnabert.dir),
-        pool.embedFiles(proteinFiles, esmDir, models.esm2.dir),
+      emit({ type: 'stage', stage: 'dnabert-s', total: prepared.frames, unit: 'frames' });
+      emit({ type: 'stage', stage: 'esm2', total: prepared.frames, unit: 'frames' });
+      const [dna, protein] = await Promise.race([
+        Promise.all([
+          pool.embedFiles(nucleotideFiles, dnabertDir, models.dnabert.dir),
+          pool.embedFiles(proteinFiles, esmDir, models.esm2.dir),
+        ]),
+        aborted,
       ]);
       emit({ type: 'stage-done', stage: 'dnabert-s' });
       emit({ type: 'stage-done', stage: 'esm2' });
       if (hooks.signal?.aborted || dna.interrupted.length + protein.interrupted.length > 0) {
-        throw new PredictInterrupted('interrupted; rerun with --resume to continue');
+        throw new PredictInterrupted();
       }
       failed.push(...dna.failed, ...protein.failed);
     } finally {
@@ -390,6 +392,7 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
     const device = classifierDevice(options.devices);
     const classifier = prepared.shards.length > 0 ? await loadClassifier(models.classifier, device) : '';
     for (const shard of prepared.shards) {
+      if (hooks.signal?.aborted) throw new PredictInterrupted();
       const frameIds = await frameIdsOf(path.join(workDir, shard.nucleotide));
       if (failedShards.has(shard)) {
         for (const id of frameIds) unscoredChunks.add(modifiedId(id));

@@ -4,6 +4,7 @@ import { AtomicFileWriter } from '../io/atomic-write';
 import { readFasta, type IdRename, type SeenIds } from '../io/fasta';
 import { chunkRecord } from './chunk';
 import { fastaEntry, inputStem, intermediateNames } from './prediction-files';
+import { PredictInterrupted } from './predict-errors';
 import { identifyFrames } from './translate';
 
 // Stage 1 of predict: every input record is chunked and its six frames identified, in input order, into
@@ -24,6 +25,8 @@ export interface PrepareOptions {
   intermediateDir: string | null;
   onRecords?: (records: number) => void;
   onWarning?: (message: string) => void;
+  /** checked every 1000 records; an abort stops with PredictInterrupted, writing nothing */
+  signal?: AbortSignal;
 }
 
 export interface Shard {
@@ -118,6 +121,7 @@ export async function prepareShards(options: PrepareOptions): Promise<PrepareRes
       for await (const record of fasta) {
         result.records++;
         await records.write(`${record.id}\t${record.sequence.length}\n`);
+        if (result.records % 1000 === 0 && options.signal?.aborted) throw new PredictInterrupted();
         if (result.records % 10000 === 0) options.onRecords?.(result.records);
         if (record.sequence.length === 0) {
           result.emptyRecords++;

@@ -1,10 +1,10 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { mkdtempSync } from 'node:fs';
-import { predict, PredictError, type PredictOptions } from '../../src/pipeline/predict';
+import { predict, type PredictOptions } from '../../src/pipeline/predict';
+import { PredictError } from '../../src/pipeline/predict-errors';
 
 // End to end on the tiny demo models. The classifier's numbers are checked against python3-torch
 // running the same TorchScript file on features it joins by id itself; resume is checked by killing
@@ -197,9 +197,13 @@ describe('predict', () => {
       return spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
     }
 
-    /** Starts a run and kills its whole process group when stderr first matches `when`. */
-    function killedRun(outDir: string, when: RegExp): Promise<boolean> {
-      return new Promise((resolve) => {
+    /** Starts a run, signals its whole process group when stderr first matches `when`; the exit code. */
+    function killedRun(
+      outDir: string,
+      when: RegExp,
+      signal: NodeJS.Signals = 'SIGKILL',
+    ): Promise<number | null> {
+      return new Promise((resolve, reject) => {
         const child = cli(outDir, []);
         let killed = false;
         let text = '';
@@ -207,10 +211,12 @@ describe('predict', () => {
           text += b.toString();
           if (!killed && when.test(text)) {
             killed = true;
-            process.kill(-(child.pid as number), 'SIGKILL');
+            process.kill(-(child.pid as number), signal);
           }
         });
-        child.on('close', () => resolve(killed));
+        child.on('close', (code) =>
+          killed ? resolve(code) : reject(new Error(`never saw ${when}: ${text}`)),
+        );
       });
     }
 
@@ -230,10 +236,18 @@ describe('predict', () => {
       ['while writing', /write: started/],
     ])('%s: the resumed run ends with byte-identical files', async (label, when) => {
       const outDir = path.join(dir, `killed-${label.replace(/ /g, '-')}`);
-      expect(await killedRun(outDir, when)).toBe(true);
+      await killedRun(outDir, when);
       expect(await resumed(outDir)).toBe(0);
       expect(readFinal(outDir)).toEqual(reference);
       expect(readdirSync(outDir).sort()).toEqual([...FINAL, '.virnucpro-run.json'].sort());
+    });
+
+    it('stops on SIGINT with exit code 130, keeping finished files for --resume', async () => {
+      const outDir = path.join(dir, 'interrupted');
+      expect(await killedRun(outDir, /DNABERT-S: started/, 'SIGINT')).toBe(130);
+      expect(existsSync(path.join(outDir, 'prediction_results.txt'))).toBe(false);
+      expect(await resumed(outDir)).toBe(0);
+      expect(readFinal(outDir)).toEqual(reference);
     });
   });
 });

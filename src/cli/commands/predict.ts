@@ -1,11 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import {
-  predict,
-  PredictError,
-  PredictInterrupted,
-  type PredictOptions,
-  type PredictResult,
-} from '../../pipeline/predict';
+import { predict, type PredictOptions, type PredictResult } from '../../pipeline/predict';
+import { PredictError, PredictInterrupted } from '../../pipeline/predict-errors';
 import { createProgressReporter } from '../predict-progress';
 
 function positiveInteger(value: string): number {
