@@ -23,6 +23,7 @@ namespace virnucpro {
 namespace {
 
 std::atomic<int64_t> empty_cache_calls{0};
+std::atomic<int> requested_intraop_threads{0};  // 0: libtorch's default
 
 #ifdef VIRNUCPRO_WITH_CUDA
 int CudaDeviceCount() { return static_cast<int>(c10::cuda::device_count()); }
@@ -134,7 +135,13 @@ BuildInfo QueryBuildInfo() {
 
 void SetIntraopThreads(int threads) {
   if (threads < 1) throw Error(ErrorCode::kInternal, "thread count must be at least 1");
+  requested_intraop_threads = threads;
   at::set_num_threads(threads);
+}
+
+void ApplyIntraopThreadsOnThisThread() {
+  const int wanted = requested_intraop_threads.load();
+  if (wanted > 0 && at::get_num_threads() != wanted) at::set_num_threads(wanted);
 }
 
 int64_t EmptyCache() {

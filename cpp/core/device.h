@@ -56,6 +56,9 @@ BuildInfo QueryBuildInfo();
 
 // Sets libtorch's intra-op thread count (worker processes divide the cores between them).
 void SetIntraopThreads(int threads);
+// With OpenMP the count is per calling thread and a thread picks it up once; forwards run on libuv
+// threads, so each call applies the count SetIntraopThreads last asked for.
+void ApplyIntraopThreadsOnThisThread();
 
 // Releases the CUDA caching allocator's unused blocks on CUDA builds; a no-op on CPU builds. Either way
 // the call is counted; returns the count so far.

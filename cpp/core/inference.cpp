@@ -7,6 +7,7 @@
 #include <chrono>
 #include <mutex>
 
+#include "core/device.h"
 #include "core/errors.h"
 
 namespace virnucpro {
@@ -72,6 +73,7 @@ InferenceResult RunEmbedding(const RegisteredModel& model, const at::Tensor& tok
   const c10::Device device = model.info.placement.device;
   c10::DeviceGuard device_guard(device);
   c10::InferenceMode inference_mode;
+  ApplyIntraopThreadsOnThisThread();
   const at::Tensor device_mask = mask.to(device);
   const at::Tensor hidden = model.model->Forward({tokens.to(device), device_mask});
   if (hidden.dim() != 3 || hidden.size(0) != tokens.size(0) || hidden.size(1) != tokens.size(1)) {
@@ -100,6 +102,7 @@ InferenceResult RunClassifier(const RegisteredModel& model, const at::Tensor& fe
   const Placement& placement = model.info.placement;
   c10::DeviceGuard device_guard(placement.device);
   c10::InferenceMode inference_mode;
+  ApplyIntraopThreadsOnThisThread();
   const at::Tensor logits = model.model->Forward({features.to(placement.device, placement.dtype)});
   if (logits.dim() != 2 || logits.size(0) != features.size(0)) {
     throw Error(ErrorCode::kModelFormat, "the classifier returned " + ShapeText(logits) + " for features " +
