@@ -242,6 +242,27 @@ describe('predict', () => {
       expect(readdirSync(outDir).sort()).toEqual([...FINAL, '.virnucpro-run.json'].sort());
     });
 
+    it('reports a partial run (exit code 2, not_scored records) when a shard fails, and --resume completes it', async () => {
+      // the workers' next three forward calls fail as out of memory, down to a single sequence: one file fails
+      process.env.VIRNUCPRO_TEST_INJECT_OOM = '3:1';
+      let partial;
+      try {
+        partial = await predict(options('partial', { renameDuplicates: true, shardSize: 4 }));
+      } finally {
+        delete process.env.VIRNUCPRO_TEST_INJECT_OOM;
+      }
+      expect(partial.exitCode).toBe(2);
+      expect(partial.failed).toHaveLength(1);
+      expect(partial.calls.not_scored).toBeGreaterThan(0);
+      const summary = readFileSync(path.join(dir, 'partial', 'prediction_summary.tsv'), 'utf8');
+      expect(summary).toMatch(/\tnot_scored\n/);
+      const resumedRun = await predict(
+        options('partial', { renameDuplicates: true, shardSize: 4, resume: true }),
+      );
+      expect(resumedRun.exitCode).toBe(0);
+      expect(readFinal(path.join(dir, 'partial'))).toEqual(reference);
+    });
+
     it('stops on SIGINT with exit code 130, keeping finished files for --resume', async () => {
       const outDir = path.join(dir, 'interrupted');
       expect(await killedRun(outDir, /DNABERT-S: started/, 'SIGINT')).toBe(130);
