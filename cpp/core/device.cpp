@@ -11,6 +11,7 @@
 
 #ifdef VIRNUCPRO_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
+#include <ATen/ops/empty.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAException.h>
 #include <c10/cuda/CUDAFunctions.h>
@@ -76,6 +77,9 @@ DeviceInfo QueryDevice(int index) {
 }
 
 AllocatorStats QueryAllocator(int index) {
+  // getDeviceStats refuses devices the caching allocator has not been initialised for; creating an
+  // empty tensor runs libtorch's lazy CUDA initialisation through the public API of every release.
+  at::empty({0}, at::TensorOptions().device(c10::kCUDA, static_cast<c10::DeviceIndex>(index)));
   const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(index));
   AllocatorStats result;
   result.allocated_bytes = stats.allocated_bytes[kAggregateStat].current;
