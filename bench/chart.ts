@@ -92,9 +92,71 @@ function timeData(results: BenchResults): TimeDatum[] {
   return data;
 }
 
+interface CudaDatum {
+  run: string;
+  dtype: string;
+  tokensPerSecond: number;
+  label: string;
+}
+
+function cudaData(results: BenchResults): CudaDatum[] {
+  const cuda = results.sections.cuda;
+  if (!cuda || !('runs' in cuda)) return [];
+  return cuda.runs.map((r) => ({
+    run:
+      `${r.arch} ${r.dtype} ${r.rows}x${r.length}` +
+      `${r.allocConf.includes('expandable_segments:False') ? ' no-expandable' : ''}` +
+      `${r.cacheClearInterval === null ? '' : ` clear/${r.cacheClearInterval}`}`,
+    dtype: r.dtype,
+    tokensPerSecond: r.tokensPerSecond,
+    label:
+      r.fractionOfPeak === null
+        ? `${r.peakAllocatedMb.toFixed(0)} MiB`
+        : `${(100 * r.fractionOfPeak).toFixed(1)}% of peak, ${r.peakAllocatedMb.toFixed(0)} MiB`,
+  }));
+}
+
+function cudaDevice(results: BenchResults): string {
+  const cuda = results.sections.cuda;
+  return cuda && 'device' in cuda ? cuda.device : 'no device';
+}
+
+function cudaPanel(device: string, data: CudaDatum[]): Record<string, unknown> {
+  return {
+    title: {
+      text: `CUDA on ${device}: tokens/s (label: share of dense peak, peak allocated)`,
+      anchor: 'start',
+      fontSize: 13,
+    },
+    data: { values: data },
+    width: 560,
+    height: { step: 18 },
+    encoding: {
+      y: { field: 'run', type: 'nominal', sort: null, title: null, axis: { labelLimit: 320 } },
+      x: { field: 'tokensPerSecond', type: 'quantitative', title: 'tokens/s' },
+    },
+    layer: [
+      {
+        mark: 'bar',
+        encoding: {
+          color: {
+            field: 'dtype',
+            type: 'nominal',
+            title: null,
+            scale: { domain: ['fp32', 'fp16', 'bf16'], range: ['#b8c4d0', '#3b7dd8', '#2a9d3f'] },
+            legend: { orient: 'bottom' },
+          },
+        },
+      },
+      { mark: { type: 'text', align: 'left', dx: 4, fontSize: 10 }, encoding: { text: { field: 'label' } } },
+    ],
+  };
+}
+
 export function chartSpec(results: BenchResults): Record<string, unknown> {
   const ratios = ratioData(results);
   const times = timeData(results);
+  const cuda = cudaData(results);
   const title = `virnucpro bench ${results.name} (${results.mode}): ${results.machine.cpuModel}, ${results.machine.cores} cores`;
   const ratioPanel = {
     title: { text: 'Ratios (log scale); black tick = target', anchor: 'start', fontSize: 13 },
@@ -171,7 +233,11 @@ export function chartSpec(results: BenchResults): Record<string, unknown> {
     title: { text: title, anchor: 'start', fontSize: 14 },
     background: 'white',
     padding: 16,
-    vconcat: [ratioPanel, timePanel],
+    vconcat: [
+      ...(ratios.length > 0 ? [ratioPanel] : []),
+      ...(times.length > 0 ? [timePanel] : []),
+      ...(cuda.length > 0 ? [cudaPanel(cudaDevice(results), cuda)] : []),
+    ],
     spacing: 28,
     resolve: { scale: { color: 'independent' } },
   };
