@@ -75,3 +75,16 @@ test('forward calls are counted', async () => {
   await native().forward('registry-count', input);
   expect(native().stats().forwardCalls).toBe(before + 2);
 });
+
+test('unloading a model while its forward runs lets that forward finish', async () => {
+  await native().loadModel('registry-busy', fixtures.slowEmbedding, cpu);
+  const columns = 50;
+  const running = native().forward('registry-busy', {
+    tokens: new Int32Array(columns),
+    mask: new Int32Array(columns).fill(1),
+    shape: [1, columns],
+    pooling: 'masked-mean',
+  });
+  expect(native().unloadModel('registry-busy')).toBe(true);
+  await expect(running).resolves.toMatchObject({ shape: [1, 8] });
+});
