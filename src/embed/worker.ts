@@ -32,9 +32,17 @@ function send(message: WorkerMessage): void {
 }
 
 async function exit(code: number): Promise<never> {
-  await currentWriter?.abort();
   await lastSend;
   process.exit(code);
+}
+
+/**
+ * Stops at once: removes a half-written output, then kills this process. process.exit() would wait
+ * for a forward() running on a native thread to finish, which can take minutes.
+ */
+async function abandon(): Promise<void> {
+  await currentWriter?.abort();
+  process.kill(process.pid, 'SIGKILL');
 }
 
 function prepare(job: FileJob): Promise<PreparedFile> {
@@ -114,14 +122,10 @@ process.on('message', (message: ParentMessage) => {
   else closing = true;
   void pump();
 });
-// The parent is gone: nobody will collect results.
-process.on('disconnect', () => void exit(1));
-for (const [signal, code] of [
-  ['SIGINT', 130],
-  ['SIGTERM', 143],
-] as const) {
-  process.on(signal, () => void exit(code));
-}
+// The parent is gone (nobody will collect results), or we are told to stop.
+process.on('disconnect', () => void abandon());
+process.on('SIGINT', () => void abandon());
+process.on('SIGTERM', () => void abandon());
 
 start().catch(async (error) => {
   send({ type: 'fatal', error: errorPayload(error) });
