@@ -24,9 +24,9 @@ interface Embeddings {
   values: Float32Array;
 }
 
-function float32View(bytes: Uint8Array): Float32Array {
-  // copy: the buffer may not be 4-byte aligned at this offset
-  return new Float32Array(bytes.slice().buffer);
+/** Little-endian float32 values of a byte range, copied out: a Buffer may sit unaligned in a shared pool. */
+function float32Values(bytes: Uint8Array): Float32Array {
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
 async function engineEmbeddings(file: string): Promise<Embeddings> {
@@ -35,7 +35,7 @@ async function engineEmbeddings(file: string): Promise<Embeddings> {
   return {
     ids: JSON.parse(metadata.ids) as string[],
     dim: tensor.shape[1],
-    values: float32View(tensor.data),
+    values: float32Values(tensor.data),
   };
 }
 
@@ -99,7 +99,7 @@ export async function measurePythonReference(
   const reference: Embeddings = {
     ids: report.ids,
     dim: report.dim,
-    values: float32View(await readFile(`${prefix}.f32`)),
+    values: float32Values(await readFile(`${prefix}.f32`)),
   };
   const ours = await engineEmbeddings(path.join(dir, 'engine', 'proteins.safetensors'));
 
