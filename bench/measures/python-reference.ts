@@ -1,6 +1,6 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { readSafetensors } from '../../src/io/safetensors';
+import { readSafetensors, toFloat32Array } from '../../src/io/safetensors';
 import { packageRoot } from '../../src/native';
 import type { BenchContext } from '../context';
 import { runEmbedCommand } from '../embed-command';
@@ -24,18 +24,13 @@ interface Embeddings {
   values: Float32Array;
 }
 
-/** Little-endian float32 values of a byte range, copied out: a Buffer may sit unaligned in a shared pool. */
-function float32Values(bytes: Uint8Array): Float32Array {
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-}
-
 async function engineEmbeddings(file: string): Promise<Embeddings> {
   const { tensors, metadata } = await readSafetensors(file);
   const tensor = tensors.embeddings;
   return {
     ids: JSON.parse(metadata.ids) as string[],
     dim: tensor.shape[1],
-    values: float32Values(tensor.data),
+    values: toFloat32Array(tensor),
   };
 }
 
@@ -99,7 +94,11 @@ export async function measurePythonReference(
   const reference: Embeddings = {
     ids: report.ids,
     dim: report.dim,
-    values: float32Values(await readFile(`${prefix}.f32`)),
+    values: toFloat32Array({
+      dtype: 'F32',
+      shape: [report.ids.length, report.dim],
+      data: await readFile(`${prefix}.f32`),
+    }),
   };
   const ours = await engineEmbeddings(path.join(dir, 'engine', 'proteins.safetensors'));
 
