@@ -15,6 +15,7 @@ import {
   type WorkerConfig,
   type WorkerCounters,
   type WorkerMessage,
+  type WorkerSetup,
 } from './protocol';
 
 export interface PoolConfig {
@@ -58,7 +59,8 @@ export interface WorkerStats extends WorkerCounters {
   processes: number;
   /** processes that died while running files */
   crashes: number;
-  tokenBudgets: Record<string, number>;
+  /** from the live (or last) process once it loaded its models */
+  setup: WorkerSetup | null;
 }
 
 /** The workers' counters summed, and each worker's. */
@@ -121,7 +123,7 @@ interface Slot {
   live: WorkerCounters;
   processes: number;
   crashes: number;
-  tokenBudgets: Record<string, number>;
+  setup: WorkerSetup | null;
 }
 
 const expandableSegments = 'expandable_segments:True';
@@ -204,7 +206,7 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
       live: zeroCounters(),
       processes: 0,
       crashes: 0,
-      tokenBudgets: {},
+      setup: null,
     });
     if (gpus.length > 0) {
       return gpus.map((gpu, index) =>
@@ -314,7 +316,7 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
       ...addCounters(slot.finished, slot.live),
       processes: slot.processes,
       crashes: slot.crashes,
-      tokenBudgets: slot.tokenBudgets,
+      setup: slot.setup,
     }));
     const total = workers.reduce<WorkerCounters>((sum, worker) => addCounters(sum, worker), zeroCounters());
     const end = this.stopped ?? process.hrtime.bigint();
@@ -387,7 +389,7 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
         slot.ready = true;
         slot.startupFailures = 0;
         slot.live = message.counters;
-        slot.tokenBudgets = message.tokenBudgets;
+        slot.setup = message.setup;
         return;
       case 'progress': {
         const job = slot.inflight.find((candidate) => candidate.id === message.jobId);

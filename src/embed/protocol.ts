@@ -48,8 +48,16 @@ export interface ErrorPayload {
   code?: string;
 }
 
+/** What a worker found at start: the environment its addon saw, and the batch budget per model. */
+export interface WorkerSetup {
+  visibleDevices: string | null;
+  /** PYTORCH_CUDA_ALLOC_CONF as the addon left it */
+  allocConf: string | null;
+  tokenBudgets: Record<string, number>;
+}
+
 export type WorkerMessage =
-  | { type: 'ready'; counters: WorkerCounters; tokenBudgets: Record<string, number> }
+  | { type: 'ready'; counters: WorkerCounters; setup: WorkerSetup }
   | { type: 'progress'; jobId: number; sequences: number; tokens: number }
   | { type: 'done'; jobId: number; result: EmbedFileResult; counters: WorkerCounters }
   | { type: 'failed'; jobId: number; error: ErrorPayload; counters: WorkerCounters }

@@ -113,7 +113,12 @@ async function start(): Promise<void> {
   }
   counters.modelLoads = addon.stats().modelLoads;
   ready = true;
-  send({ type: 'ready', counters: { ...counters }, tokenBudgets });
+  const setup = {
+    visibleDevices: process.env.CUDA_VISIBLE_DEVICES ?? null,
+    allocConf: addon.buildInfo().allocConf,
+    tokenBudgets,
+  };
+  send({ type: 'ready', counters: { ...counters }, setup });
   await pump();
 }
 

@@ -104,6 +104,12 @@ describe('createEmbeddingPool', () => {
       expect(readEmbeddings(nucleotide.outputs[0]).dim).toBe(48);
       expect(readEmbeddings(proteins.outputs[0]).dim).toBe(32);
       expect(proteins.stats.workers[0]).toMatchObject({ modelLoads: 2, processes: 1, files: 2 });
+      // a CPU worker sees no GPU, and its addon set the allocator option before anything else
+      expect(proteins.stats.workers[0].setup).toMatchObject({
+        visibleDevices: '',
+        allocConf: 'expandable_segments:True',
+        tokenBudgets: { [models.dnabert]: 4096, [models.esm2]: 4096 },
+      });
     } finally {
       await pool.close();
     }
