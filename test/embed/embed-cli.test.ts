@@ -1,5 +1,6 @@
-import { cpSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import {
   dnaAlphabet,
   exportTinyModels,
@@ -105,8 +106,6 @@ describe('virnucpro embed', () => {
       sequence: randomSequence(random, dnaAlphabet, 20, 500),
     }));
     const plain = writeFasta(path.join(dir, 'frames.fna'), records);
-    const { gzipSync } = await import('node:zlib');
-    const { readFileSync } = await import('node:fs');
     writeFileSync(path.join(dir, 'frames.fna.gz'), gzipSync(readFileSync(plain)));
     const out = path.join(dir, 'out');
     const gz = path.join(dir, 'frames.fna.gz');

@@ -2,7 +2,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { seededRandom } from '../../bench/synthetic';
 import { decodeSafetensors, toFloat32Array } from '../../src/io/safetensors';
+
+export { seededRandom };
 
 // Shared by the embedding tests: tiny exported models, seeded random inputs, the CLI from dist/, and
 // the independent references (python3-torch for the module, @huggingface/tokenizers for BPE ids).
@@ -26,18 +29,6 @@ export function exportTinyModels(): TinyModels {
 
 export function temporaryDir(prefix: string): string {
   return mkdtempSync(path.join(os.tmpdir(), `virnucpro-${prefix}-`));
-}
-
-/** A deterministic generator (mulberry32) so failures can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function randomSequence(random: () => number, alphabet: string, min: number, max: number): string {

@@ -1,19 +1,7 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { writeFileAtomic } from '../../io/atomic-write';
+import { devices, positiveInteger } from '../arguments';
 import { createEmbeddingPool, type EmbedFilesResult, type PoolEvent } from '../../embed';
-
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected a positive integer');
-  return parsed;
-}
-
-function devices(value: string): 'cpu' | 'all' | number[] {
-  if (value === 'cpu' || value === 'all') return value;
-  if (!/^\d+(,\d+)*$/.test(value))
-    throw new InvalidArgumentError("expected 'cpu', 'all' or GPU indices like 0,1");
-  return value.split(',').map(Number);
-}
 
 function describe(event: PoolEvent): string | null {
   switch (event.type) {
@@ -101,7 +89,8 @@ export function registerEmbedCommand(program: Command): void {
         const report = { outDir: options.out, model: options.model, ...result, stats };
         await writeFileAtomic(options.report, `${JSON.stringify(report, null, 2)}\n`);
       }
-      const summary = `${result.outputs.length} embedded, ${result.skipped.length} skipped, ${result.failed.length} failed`;
+      const interrupted = result.interrupted.length > 0 ? `, ${result.interrupted.length} interrupted` : '';
+      const summary = `${result.outputs.length} embedded, ${result.skipped.length} skipped, ${result.failed.length} failed${interrupted}`;
       process.stderr.write(`${summary}, ${stats.sequences} sequences in ${stats.wallSeconds.toFixed(1)} s\n`);
       process.exitCode = signalled === 'SIGINT' ? 130 : signalled === 'SIGTERM' ? 143 : exitCode(result);
     });

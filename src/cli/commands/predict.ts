@@ -1,26 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { predict, type PredictOptions, type PredictResult } from '../../pipeline/predict';
 import { PredictError, PredictInterrupted } from '../../pipeline/predict-errors';
+import { devices, nonNegativeInteger, positiveInteger } from '../arguments';
 import { createProgressReporter } from '../predict-progress';
-
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected a positive integer');
-  return parsed;
-}
-
-function nonNegativeInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number');
-  return parsed;
-}
-
-function devices(value: string): 'cpu' | 'all' | number[] {
-  if (value === 'cpu' || value === 'all') return value;
-  if (!/^\d+(,\d+)*$/.test(value))
-    throw new InvalidArgumentError("expected 'cpu', 'all' or GPU indices like 0,1");
-  return value.split(',').map(Number);
-}
 
 export function describeResult(result: PredictResult): string {
   const calls = Object.entries(result.calls)
