@@ -317,197 +317,237 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
     emit({ type: 'stage-done', stage: 'prepare' });
   }
 
-  // Stage 2: both embeddings of every shard through one pool of persistent workers.
-  const nucleotideFiles = prepared.shards.map((s) => path.join(workDir, s.nucleotide));
-  const proteinFiles = prepared.shards.map((s) => path.join(workDir, s.protein));
-  const dnabertDir = path.join(workDir, 'dnabert-s');
-  const esmDir = path.join(workDir, 'esm2');
-  const failed: FileFailure[] = [];
-  let poolStats: PoolStats | null = null;
-  if (prepared.shards.length > 0) {
-    const pool = createEmbeddingPool({
-      models: [models.dnabert.dir, models.esm2.dir],
-      devices: options.devices,
-      workers: options.workers,
-      tokensPerBatch: options.tokensPerBatch,
-      dtype: options.dtype,
-    });
-    const stageOf = (file: string): PredictStage => (file.endsWith('.faa') ? 'esm2' : 'dnabert-s');
-    pool.on('progress', (event: PoolEvent) => {
-      if (event.type === 'batch') {
-        emit({ type: 'advance', stage: stageOf(event.file), amount: event.sequences, tokens: event.tokens });
-      } else if (event.type === 'file-failed') {
-        emit({ type: 'warning', message: `${path.basename(event.file)} failed: ${event.error}` });
-      } else if (event.type === 'worker-died') {
-        emit({ type: 'warning', message: `worker ${event.worker} died; retrying its files` });
-      }
-    });
-    // Closing the pool on abort ends the run even if a worker was still starting and embedFiles would
-    // never settle.
-    let stopOnAbort = () => {};
-    const aborted = new Promise<never>((_, reject) => {
-      stopOnAbort = () => void pool.close().finally(() => reject(new PredictInterrupted()));
-    });
-    aborted.catch(() => undefined);
-    if (hooks.signal?.aborted) stopOnAbort();
-    hooks.signal?.addEventListener('abort', stopOnAbort);
-    try {
-      emit({ type: 'stage', stage: 'dnabert-s', total: prepared.frames, unit: 'frames' });
-      emit({ type: 'stage', stage: 'esm2', total: prepared.frames, unit: 'frames' });
-      const [dna, protein] = await Promise.race([
-        Promise.all([
-          pool.embedFiles(nucleotideFiles, dnabertDir, models.dnabert.dir),
-          pool.embedFiles(proteinFiles, esmDir, models.esm2.dir),
-        ]),
-        aborted,
-      ]);
-      emit({ type: 'stage-done', stage: 'dnabert-s' });
-      emit({ type: 'stage-done', stage: 'esm2' });
-      if (hooks.signal?.aborted || dna.interrupted.length + protein.interrupted.length > 0) {
-        throw new PredictInterrupted();
-      }
-      failed.push(...dna.failed, ...protein.failed);
-    } finally {
-      hooks.signal?.removeEventListener('abort', stopOnAbort);
-      await pool.close();
-      poolStats = pool.stats();
-    }
-  }
-  if (prepared.shards.length > 0 && failed.length === prepared.shards.length * 2) {
-    throw new Error(`every shard failed: ${failed[0].error}`);
-  }
-
-  // Stage 3: merge by frame id and classify, shard by shard, streaming prediction_results.txt.
+  const context: StageContext = { options, models, workDir, emit, signal: hooks.signal };
+  const embedded = await embedShards(context, prepared);
+  const { failed } = embedded;
   const failedShards = new Set(
     prepared.shards.filter((s) =>
       failed.some((f) => f.file.endsWith(s.nucleotide) || f.file.endsWith(s.protein)),
     ),
   );
-  const scores = new ChunkScores();
-  const unscoredChunks = new Set<string>();
-  const results = await AtomicFileWriter.open(path.join(outDir, PREDICTION_RESULTS));
-  try {
-    await results.write(PREDICTION_HEADER);
-    emit({ type: 'stage', stage: 'classify', total: prepared.frames, unit: 'frames' });
-    const device = classifierDevice(options.devices);
-    const classifier = prepared.shards.length > 0 ? await loadClassifier(models.classifier, device) : '';
-    for (const shard of prepared.shards) {
-      if (hooks.signal?.aborted) throw new PredictInterrupted();
-      const frameIds = await frameIdsOf(path.join(workDir, shard.nucleotide));
-      if (failedShards.has(shard)) {
-        for (const id of frameIds) unscoredChunks.add(modifiedId(id));
-        continue;
-      }
-      const files: Record<FeatureModel, string> = {
-        'dnabert-s': outputPathFor(shard.nucleotide, dnabertDir),
-        esm2: outputPathFor(shard.protein, esmDir),
-      };
-      const blocks = [];
-      for (const feature of models.classifier.features) {
-        const file = files[feature.model];
-        blocks.push({ ...feature, file, embeddings: await readEmbeddingsFile(file) });
-      }
-      const features = mergeFeatures(frameIds, blocks);
-      const shardScores = await classifyRows(classifier, frameIds, features, models.classifier.input_dim);
-      let text = '';
-      for (const score of shardScores) {
-        scores.add(score);
-        text += predictionLine(score);
-      }
-      await results.write(text);
-      emit({ type: 'advance', stage: 'classify', amount: frameIds.length });
-    }
-    emit({ type: 'stage-done', stage: 'classify' });
+  if (prepared.shards.length > 0 && failedShards.size === prepared.shards.length) {
+    throw new Error(`every shard failed: ${failed[0].error}`);
+  }
 
-    // Stage 4: the tables, the summary and the picture, then the intermediates asked for.
+  const results = await AtomicFileWriter.open(path.join(outDir, PREDICTION_RESULTS));
+  let calls: Record<RecordCall, number>;
+  try {
+    const { scores, unscoredChunks } = await classifyShards(context, prepared, failedShards, results);
     emit({ type: 'stage', stage: 'write', total: prepared.records, unit: 'records' });
     await writeFileAtomic(path.join(outDir, HIGHEST_SCORE), highestScoreTable(scores));
-    const calls: Record<RecordCall, number> = { virus: 0, others: 0, no_frame: 0, empty: 0, not_scored: 0 };
-    const plotRecords: PlotRecord[] = [];
-    const summary = await AtomicFileWriter.open(path.join(outDir, PREDICTION_SUMMARY));
-    try {
-      await summary.write(SUMMARY_HEADER);
-      let index = 0;
-      for await (const [id, lengthText] of tsvRows(path.join(workDir, RECORDS_FILE))) {
-        const length = Number(lengthText);
-        const spans = chunkSpans(length, chunkSize);
-        const chunkIds = spans.map((_, k) => `${id}_chunk_${k + 1}`);
-        const record = summarizeRecord(id, length, chunkIds, scores);
-        if (chunkIds.some((chunkId) => unscoredChunks.has(chunkId))) record.call = 'not_scored';
-        calls[record.call]++;
-        await summary.write(summaryLine(record));
-        if (length > 0 && wantsPlot(options.plot, id, index)) {
-          plotRecords.push({
-            id,
-            length,
-            call: record.call,
-            chunks: spans.map(([start, end], k) => {
-              const chunk = scores.get(chunkIds[k]);
-              return {
-                start,
-                end,
-                maxVirus: chunk ? chunk.maxVirus : null,
-                call: !chunk ? 'no_frame' : chunkIsVirus(chunk) ? 'virus' : 'others',
-              };
-            }),
-          });
-        }
-        index++;
-      }
-      emit({ type: 'advance', stage: 'write', amount: index });
-      await summary.commit();
-    } catch (error) {
-      await summary.abort();
-      throw error;
-    }
+    const summary = await writeSummary(context, chunkSize, scores, unscoredChunks);
+    calls = summary.calls;
     await results.commit();
-    await writeFileAtomic(path.join(outDir, PREDICTION_PLOT), await renderPlotSvg(plotRecords, chunkSize));
-    const files = [...FINAL_FILES];
-    if (options.keepIntermediate) {
-      const kept = path.join(outDir, EMBEDDINGS_DIR);
-      await mkdir(kept, { recursive: true });
-      for (const dir of [dnabertDir, esmDir]) {
-        if (existsSync(dir)) await rename(dir, path.join(kept, path.basename(dir)));
-      }
-      files.push(...prepared.intermediates, EMBEDDINGS_DIR);
-    }
-    emit({ type: 'stage-done', stage: 'write' });
-
-    const result: PredictResult = {
-      exitCode: failed.length > 0 ? 2 : 0,
-      outDir,
-      files,
-      records: prepared.records,
-      frames: prepared.frames,
-      calls,
-      failed,
-      alreadyComplete: false,
-    };
-    if (options.report) {
-      const report = {
-        ...result,
-        inputs: options.inputs,
-        chunkSize,
-        chunks: prepared.chunks,
-        shards: prepared.shards.length,
-        renames: prepared.renames,
-        emptyRecords: prepared.emptyRecords,
-        pool: poolStats,
-      };
-      await writeFileAtomic(options.report, `${JSON.stringify(report, null, 2)}\n`);
-    }
-    if (failed.length === 0) {
-      await writeFileAtomic(
-        runFile,
-        `${JSON.stringify({ fingerprint: current, complete: true, result }, null, 2)}\n`,
-      );
-      await rm(workDir, { recursive: true, force: true });
-    }
-    return result;
+    await writeFileAtomic(
+      path.join(outDir, PREDICTION_PLOT),
+      await renderPlotSvg(summary.plotRecords, chunkSize),
+    );
   } catch (error) {
     await results.abort();
     throw error;
   }
+  const files = [...FINAL_FILES];
+  if (options.keepIntermediate) files.push(...prepared.intermediates);
+  if (options.keepIntermediate && failed.length === 0) {
+    const kept = path.join(outDir, EMBEDDINGS_DIR);
+    await mkdir(kept, { recursive: true });
+    for (const name of ['dnabert-s', 'esm2']) {
+      const dir = path.join(workDir, name);
+      if (existsSync(dir)) await rename(dir, path.join(kept, name));
+    }
+    files.push(EMBEDDINGS_DIR);
+  }
+  emit({ type: 'stage-done', stage: 'write' });
+
+  const result: PredictResult = {
+    exitCode: failed.length > 0 ? 2 : 0,
+    outDir,
+    files,
+    records: prepared.records,
+    frames: prepared.frames,
+    calls,
+    failed,
+    alreadyComplete: false,
+  };
+  if (options.report) {
+    const report = {
+      ...result,
+      inputs: options.inputs,
+      chunkSize,
+      chunks: prepared.chunks,
+      shards: prepared.shards.length,
+      renames: prepared.renames,
+      emptyRecords: prepared.emptyRecords,
+      pool: embedded.stats,
+    };
+    await writeFileAtomic(options.report, `${JSON.stringify(report, null, 2)}\n`);
+  }
+  if (failed.length === 0) {
+    await writeFileAtomic(
+      runFile,
+      `${JSON.stringify({ fingerprint: current, complete: true, result }, null, 2)}\n`,
+    );
+    await rm(workDir, { recursive: true, force: true });
+  }
+  return result;
+}
+
+interface StageContext {
+  options: Options;
+  models: ModelSet;
+  workDir: string;
+  emit: (event: PredictEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** Stage 2: both embeddings of every shard through one pool of persistent workers (done shards skipped). */
+async function embedShards(
+  { options, models, workDir, emit, signal }: StageContext,
+  prepared: PrepareResult,
+): Promise<{ failed: FileFailure[]; stats: PoolStats | null }> {
+  if (prepared.shards.length === 0) return { failed: [], stats: null };
+  const pool = createEmbeddingPool({
+    models: [models.dnabert.dir, models.esm2.dir],
+    devices: options.devices,
+    workers: options.workers,
+    tokensPerBatch: options.tokensPerBatch,
+    dtype: options.dtype,
+  });
+  const stageOf = (file: string): PredictStage => (file.endsWith('.faa') ? 'esm2' : 'dnabert-s');
+  pool.on('progress', (event: PoolEvent) => {
+    if (event.type === 'batch') {
+      emit({ type: 'advance', stage: stageOf(event.file), amount: event.sequences, tokens: event.tokens });
+    } else if (event.type === 'file-failed') {
+      emit({ type: 'warning', message: `${path.basename(event.file)} failed: ${event.error}` });
+    } else if (event.type === 'worker-died') {
+      emit({ type: 'warning', message: `worker ${event.worker} died; retrying its files` });
+    }
+  });
+  // Closing the pool on abort ends the run even if a worker was still starting and embedFiles would
+  // never settle.
+  let stopOnAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    stopOnAbort = () => void pool.close().finally(() => reject(new PredictInterrupted()));
+  });
+  aborted.catch(() => undefined);
+  if (signal?.aborted) stopOnAbort();
+  signal?.addEventListener('abort', stopOnAbort);
+  try {
+    emit({ type: 'stage', stage: 'dnabert-s', total: prepared.frames, unit: 'frames' });
+    emit({ type: 'stage', stage: 'esm2', total: prepared.frames, unit: 'frames' });
+    const [dna, protein] = await Promise.race([
+      Promise.all([
+        pool.embedFiles(
+          prepared.shards.map((s) => path.join(workDir, s.nucleotide)),
+          path.join(workDir, 'dnabert-s'),
+          models.dnabert.dir,
+        ),
+        pool.embedFiles(
+          prepared.shards.map((s) => path.join(workDir, s.protein)),
+          path.join(workDir, 'esm2'),
+          models.esm2.dir,
+        ),
+      ]),
+      aborted,
+    ]);
+    emit({ type: 'stage-done', stage: 'dnabert-s' });
+    emit({ type: 'stage-done', stage: 'esm2' });
+    if (signal?.aborted || dna.interrupted.length + protein.interrupted.length > 0)
+      throw new PredictInterrupted();
+    return { failed: [...dna.failed, ...protein.failed], stats: pool.stats() };
+  } finally {
+    signal?.removeEventListener('abort', stopOnAbort);
+    await pool.close();
+  }
+}
+
+/** Stage 3: merge by frame id and classify, shard by shard, streaming prediction_results.txt. */
+async function classifyShards(
+  { models, workDir, emit, signal, options }: StageContext,
+  prepared: PrepareResult,
+  failedShards: Set<PrepareResult['shards'][number]>,
+  results: AtomicFileWriter,
+): Promise<{ scores: ChunkScores; unscoredChunks: Set<string> }> {
+  const scores = new ChunkScores();
+  const unscoredChunks = new Set<string>();
+  await results.write(PREDICTION_HEADER);
+  emit({ type: 'stage', stage: 'classify', total: prepared.frames, unit: 'frames' });
+  const classifier =
+    prepared.shards.length > 0
+      ? await loadClassifier(models.classifier, classifierDevice(options.devices))
+      : '';
+  for (const shard of prepared.shards) {
+    if (signal?.aborted) throw new PredictInterrupted();
+    const frameIds = await frameIdsOf(path.join(workDir, shard.nucleotide));
+    if (failedShards.has(shard)) {
+      for (const id of frameIds) unscoredChunks.add(modifiedId(id));
+      continue;
+    }
+    const files: Record<FeatureModel, string> = {
+      'dnabert-s': outputPathFor(shard.nucleotide, path.join(workDir, 'dnabert-s')),
+      esm2: outputPathFor(shard.protein, path.join(workDir, 'esm2')),
+    };
+    const blocks = [];
+    for (const feature of models.classifier.features) {
+      const file = files[feature.model];
+      blocks.push({ ...feature, file, embeddings: await readEmbeddingsFile(file) });
+    }
+    const features = mergeFeatures(frameIds, blocks);
+    const shardScores = await classifyRows(classifier, frameIds, features, models.classifier.input_dim);
+    let text = '';
+    for (const score of shardScores) {
+      scores.add(score);
+      text += predictionLine(score);
+    }
+    await results.write(text);
+    emit({ type: 'advance', stage: 'classify', amount: frameIds.length });
+  }
+  emit({ type: 'stage-done', stage: 'classify' });
+  return { scores, unscoredChunks };
+}
+
+/** Stage 4: one summary row per input record (from records.tsv), and the records to plot. */
+async function writeSummary(
+  { options, workDir, emit }: StageContext,
+  chunkSize: number,
+  scores: ChunkScores,
+  unscoredChunks: Set<string>,
+): Promise<{ calls: Record<RecordCall, number>; plotRecords: PlotRecord[] }> {
+  const calls: Record<RecordCall, number> = { virus: 0, others: 0, no_frame: 0, empty: 0, not_scored: 0 };
+  const plotRecords: PlotRecord[] = [];
+  const summary = await AtomicFileWriter.open(path.join(options.outDir, PREDICTION_SUMMARY));
+  try {
+    await summary.write(SUMMARY_HEADER);
+    let index = 0;
+    for await (const [id, lengthText] of tsvRows(path.join(workDir, RECORDS_FILE))) {
+      const length = Number(lengthText);
+      const spans = chunkSpans(length, chunkSize);
+      const chunkIds = spans.map((_, k) => `${id}_chunk_${k + 1}`);
+      const record = summarizeRecord(id, length, chunkIds, scores);
+      if (chunkIds.some((chunkId) => unscoredChunks.has(chunkId))) record.call = 'not_scored';
+      calls[record.call]++;
+      await summary.write(summaryLine(record));
+      if (length > 0 && wantsPlot(options.plot, id, index)) {
+        plotRecords.push({
+          id,
+          length,
+          call: record.call,
+          chunks: spans.map(([start, end], k) => {
+            const chunk = scores.get(chunkIds[k]);
+            const call = !chunk ? 'no_frame' : chunkIsVirus(chunk) ? 'virus' : 'others';
+            return { start, end, maxVirus: chunk ? chunk.maxVirus : null, call };
+          }),
+        });
+      }
+      index++;
+    }
+    emit({ type: 'advance', stage: 'write', amount: index });
+    await summary.commit();
+  } catch (error) {
+    await summary.abort();
+    throw error;
+  }
+  return { calls, plotRecords };
 }
 
 /** The result a finished run recorded. */
