@@ -139,7 +139,7 @@ function binaryByte(line: Buffer, header: boolean): number {
   return -1;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8');
 
 /**
  * Streams the records of a FASTA file (plain or gzip): multi-line, CRLF, blank lines and lower case
@@ -186,31 +186,8 @@ export async function* readFasta(file: string, options: FastaReadOptions = {}): 
   for await (const batch of lineBatches(file, () => lineNumber)) {
     for (const line of batch) {
       lineNumber++;
-      if (line.length > 0 && line[0] === GT) {
-        const bad = binaryByte(line, true);
-        let header: string;
-        try {
-          if (bad !== -1) throw new Error();
-          header = utf8.decode(line.subarray(1)).trim();
-        } catch {
-          const at =
-            bad === -1 ? '' : ` (byte 0x${line[bad].toString(16).padStart(2, '0')} at column ${bad + 1})`;
-          throw new FastaError(file, lineNumber, `binary data in a header line${at}; is this a FASTA file?`);
-        }
-        if (current) yield finish();
-        const space = header.search(/\s/);
-        const id = space === -1 ? header : header.slice(0, space);
-        if (id === '') throw new FastaError(file, lineNumber, `header line without an id`);
-        current = {
-          id: uniqueId(id),
-          description: space === -1 ? '' : header.slice(space).trim(),
-          sequence: '',
-          line: lineNumber,
-        };
-        records++;
-        continue;
-      }
-      const bad = binaryByte(line, false);
+      const header = line.length > 0 && line[0] === GT;
+      const bad = binaryByte(line, header);
       if (bad !== -1) {
         const byte = line[bad].toString(16).padStart(2, '0');
         throw new FastaError(
@@ -218,6 +195,22 @@ export async function* readFasta(file: string, options: FastaReadOptions = {}): 
           lineNumber,
           `binary data (byte 0x${byte} at column ${bad + 1}); is this a FASTA file?`,
         );
+      }
+      if (header) {
+        // a header that is not valid UTF-8 (say Latin-1) is still text; its odd bytes become U+FFFD
+        const text = utf8.decode(line.subarray(1)).trim();
+        if (current) yield finish();
+        const space = text.search(/\s/);
+        const id = space === -1 ? text : text.slice(0, space);
+        if (id === '') throw new FastaError(file, lineNumber, `header line without an id`);
+        current = {
+          id: uniqueId(id),
+          description: space === -1 ? '' : text.slice(space).trim(),
+          sequence: '',
+          line: lineNumber,
+        };
+        records++;
+        continue;
       }
       let text = line.toString('latin1');
       if (text.includes(' ') || text.includes('\t')) text = text.replace(/[ \t]/g, '');

@@ -85,6 +85,8 @@ describe('readFasta', () => {
     expect(error.message).toMatch(/^binary\.fa:2: binary data \(byte 0x00 at column 2\)/);
     const high = await errorOf(write('high.fa', Buffer.from([0x3e, 0x61, 0x0a, 0x41, 0xff, 0x0a])));
     expect(high.message).toMatch(/^high\.fa:2: binary data/);
+    const header = await errorOf(write('header.fa', Buffer.from([0x3e, 0x61, 0x07, 0x0a, 0x41, 0x0a])));
+    expect(header.message).toMatch(/^header\.fa:1: binary data \(byte 0x07 at column 3\)/);
   });
 
   it('rejects an empty file and a file of blank lines', async () => {
@@ -136,6 +138,14 @@ describe('readFasta', () => {
     const reported = await readAll(file, { checkCharacters: 'report' });
     expect(reported[0].invalid).toBeUndefined();
     expect(reported[1].invalid).toEqual({ char: 'J', line: 5, column: 3, count: 3 });
+  });
+
+  it('reads a header that is not UTF-8 (Latin-1) as text', async () => {
+    const file = write(
+      'latin1.fa',
+      Buffer.concat([Buffer.from('>r1 caf'), Buffer.from([0xe9]), Buffer.from('\nACGT\n')]),
+    );
+    expect((await readAll(file)).map((r) => [r.id, r.description])).toEqual([['r1', 'caf\ufffd']]);
   });
 
   it('rejects a header without an id', async () => {
