@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/bpe_rank_queue.h"
 #include "core/errors.h"
 
 namespace virnucpro {
@@ -46,25 +47,16 @@ std::pair<std::string, std::string> MergePair(const json& merge, std::size_t ind
   Refuse(source, "model.merges[" + std::to_string(index) + "] is neither \"a b\" nor [\"a\", \"b\"]");
 }
 
+// One symbol of a word being merged, in a linked list over the word's initial symbols.
 struct Symbol {
-  int32_t id;
+  int32_t id;  // kRemoved once merged into its left neighbour
   int32_t prev;
-  int32_t next;
-  bool removed;
+  int32_t next;  // -1 for the last symbol
+  // What the pair (this, next) merges into, or -1: kept current so that a queued candidate can be
+  // checked without a table lookup.
+  int32_t pair_merged_id;
 };
-
-struct Candidate {
-  uint32_t rank;
-  int32_t pos;
-  int32_t merged_id;
-};
-
-// Orders the heap so the lowest rank, then the leftmost position, comes out first.
-struct LaterCandidate {
-  bool operator()(const Candidate& a, const Candidate& b) const {
-    return a.rank != b.rank ? a.rank > b.rank : a.pos > b.pos;
-  }
-};
+constexpr int32_t kRemoved = -1;
 
 }  // namespace
 
@@ -104,6 +96,8 @@ BpeModel BpeModel::FromJson(const json& model, const std::string& source) {
   const auto merges_json = model.find("merges");
   if (merges_json == model.end() || !merges_json->is_array()) Refuse(source, "model.merges must be an array");
   BpeMergeTable merges(merges_json->size());
+  std::vector<int32_t> merged_id_of_rank;
+  merged_id_of_rank.reserve(merges_json->size());
   const auto id_of = [&](const std::string& token) {
     const auto it = vocab.find(token);
     if (it == vocab.end()) Refuse(source, "a merge uses \"" + token + "\", which is not in model.vocab");
@@ -116,9 +110,11 @@ BpeModel BpeModel::FromJson(const json& model, const std::string& source) {
     }
     const int32_t merged_id = id_of(left + right.substr(prefix.size()));
     merges.Insert(id_of(left), id_of(right), {static_cast<uint32_t>(rank), merged_id});
+    merged_id_of_rank.push_back(merged_id);
   }
 
   BpeModel result(std::move(vocab), std::move(merges));
+  result.merged_id_of_rank_ = std::move(merged_id_of_rank);
   result.max_id_ = max_id;
   result.fuse_unk_ = OptionalBool(model, "fuse_unk", source);
   result.ignore_merges_ = OptionalBool(model, "ignore_merges", source);
@@ -157,13 +153,13 @@ void BpeModel::EncodeWord(std::string_view word, std::vector<int32_t>& ids) cons
   }
 
   thread_local std::vector<Symbol> symbols;
-  thread_local std::vector<Candidate> heap;
+  thread_local BpeRankQueue queue;
   symbols.clear();
-  heap.clear();
+  queue.Prepare(merged_id_of_rank_.size());
   const auto add_symbol = [&](int32_t id) {
     const auto index = static_cast<int32_t>(symbols.size());
     if (index > 0) symbols.back().next = index;
-    symbols.push_back({id, index - 1, -1, false});
+    symbols.push_back({id, index - 1, -1, -1});
   };
 
   // A pending unknown is held back so that fuse_unk can extend it over the next unknown character.
@@ -183,47 +179,40 @@ void BpeModel::EncodeWord(std::string_view word, std::vector<int32_t>& ids) cons
   }
   if (unknown_pending) add_symbol(*unk_id_);
 
-  for (std::size_t i = 0; i + 1 < symbols.size(); ++i) {
-    if (const auto* merge = merges_.Find(symbols[i].id, symbols[i + 1].id)) {
-      heap.push_back({merge->rank, static_cast<int32_t>(i), merge->merged_id});
-    }
-  }
-  std::make_heap(heap.begin(), heap.end(), LaterCandidate());
+  // Records what the pair starting at `pos` merges into and queues it; false when it has no merge.
+  const auto refresh_pair = [&](int32_t pos) {
+    Symbol& symbol = symbols[pos];
+    const auto* merge = merges_.Find(symbol.id, symbols[symbol.next].id);
+    symbol.pair_merged_id = merge == nullptr ? -1 : merge->merged_id;
+    if (merge != nullptr) queue.Push(merge->rank, pos);
+  };
+  for (auto i = static_cast<int32_t>(symbols.size()) - 2; i >= 0; --i) refresh_pair(i);
 
-  while (!heap.empty()) {
-    std::pop_heap(heap.begin(), heap.end(), LaterCandidate());
-    const Candidate top = heap.back();
-    heap.pop_back();
+  while (!queue.Empty()) {
+    uint32_t rank;
+    int32_t pos;
+    queue.Pop(rank, pos);
+    Symbol& left = symbols[pos];
+    // The Rust crate's staleness test: the pair now at `pos` must still merge into this candidate's
+    // token (it compares merged ids, not ranks).
+    const int32_t merged_id = merged_id_of_rank_[rank];
+    if (left.id == kRemoved || left.next == -1 || left.pair_merged_id != merged_id) continue;
 
-    Symbol& left = symbols[top.pos];
-    if (left.removed || left.next == -1) continue;
-    const int32_t right_pos = left.next;
-    const Symbol right = symbols[right_pos];
-    // A candidate is stale when its pair has changed since it was queued.
-    const auto* current = merges_.Find(left.id, right.id);
-    if (current == nullptr || current->merged_id != top.merged_id) continue;
-
-    left.id = top.merged_id;
+    Symbol& right = symbols[left.next];
+    left.id = merged_id;
     left.next = right.next;
-    symbols[right_pos].removed = true;
-    if (right.next != -1) symbols[right.next].prev = top.pos;
-
-    if (left.prev >= 0) {
-      if (const auto* merge = merges_.Find(symbols[left.prev].id, left.id)) {
-        heap.push_back({merge->rank, left.prev, merge->merged_id});
-        std::push_heap(heap.begin(), heap.end(), LaterCandidate());
-      }
-    }
+    right.id = kRemoved;
     if (left.next != -1) {
-      if (const auto* merge = merges_.Find(left.id, symbols[left.next].id)) {
-        heap.push_back({merge->rank, top.pos, merge->merged_id});
-        std::push_heap(heap.begin(), heap.end(), LaterCandidate());
-      }
+      symbols[left.next].prev = pos;
+      refresh_pair(pos);
+    } else {
+      left.pair_merged_id = -1;
     }
+    if (left.prev >= 0) refresh_pair(left.prev);
   }
 
   for (const Symbol& symbol : symbols) {
-    if (!symbol.removed) ids.push_back(symbol.id);
+    if (symbol.id != kRemoved) ids.push_back(symbol.id);
   }
 }
 

@@ -77,7 +77,7 @@ describe('createEmbeddingPool', () => {
     });
   });
 
-  it('holds both models in each worker and embeds with the one a call names', async () => {
+  it('holds both models in each worker and embeds with the one each call names, two calls at once', async () => {
     const dir = temporaryDir('pool-two');
     const random = seededRandom(12);
     const dna = Array.from({ length: 5 }, (_, r) => ({
@@ -91,21 +91,18 @@ describe('createEmbeddingPool', () => {
     const pool = createEmbeddingPool({ models: [models.dnabert, models.esm2] });
     try {
       await expect(pool.embedFiles([], dir)).rejects.toThrow(/say which one/);
-      const nucleotide = await pool.embedFiles(
-        [writeFasta(path.join(dir, 'n.fna'), dna)],
-        path.join(dir, 'dna'),
-        'dnabert-s',
-      );
-      const proteins = await pool.embedFiles(
-        [writeFasta(path.join(dir, 'p.faa'), protein)],
-        path.join(dir, 'esm'),
-        models.esm2,
-      );
+      // two runs at once on one pool, as predict does
+      const [nucleotide, proteins] = await Promise.all([
+        pool.embedFiles([writeFasta(path.join(dir, 'n.fna'), dna)], path.join(dir, 'dna'), 'dnabert-s'),
+        pool.embedFiles([writeFasta(path.join(dir, 'p.faa'), protein)], path.join(dir, 'esm'), models.esm2),
+      ]);
+      expect(readEmbeddings(nucleotide.outputs[0]).ids).toEqual(dna.map((record) => record.id));
+      expect(readEmbeddings(proteins.outputs[0]).ids).toEqual(protein.map((record) => record.id));
       expect(readEmbeddings(nucleotide.outputs[0]).dim).toBe(48);
       expect(readEmbeddings(proteins.outputs[0]).dim).toBe(32);
-      expect(proteins.stats.workers[0]).toMatchObject({ modelLoads: 2, processes: 1, files: 2 });
+      expect(pool.stats().workers[0]).toMatchObject({ modelLoads: 2, processes: 1, files: 2 });
       // a CPU worker sees no GPU, and its addon set the allocator option before anything else
-      expect(proteins.stats.workers[0].setup).toMatchObject({
+      expect(pool.stats().workers[0].setup).toMatchObject({
         visibleDevices: '',
         allocConf: 'expandable_segments:True',
         tokenBudgets: { [models.dnabert]: 4096, [models.esm2]: 4096 },
