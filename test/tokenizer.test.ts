@@ -144,13 +144,16 @@ interface TokenizerJson {
   };
 }
 
+// DNABERT-2's specials (SPEC.md section 3).
+const SPECIAL_IDS = { '[UNK]': 0, '[CLS]': 1, '[SEP]': 2, '[PAD]': 3, '[MASK]': 4 };
+
 /** A hand-made tokenizer.json: vocabulary A C G T plus merges, DNABERT-2's specials and template. */
 function smallTokenizer(): TokenizerJson {
   return {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: ['[UNK]', '[CLS]', '[SEP]', '[PAD]', '[MASK]'].map((content, id) => ({
+    added_tokens: Object.entries(SPECIAL_IDS).map(([content, id]) => ({
       id,
       content,
       single_word: false,
@@ -184,11 +187,7 @@ function smallTokenizer(): TokenizerJson {
       fuse_unk: false,
       byte_fallback: false,
       vocab: {
-        '[UNK]': 0,
-        '[CLS]': 1,
-        '[SEP]': 2,
-        '[PAD]': 3,
-        '[MASK]': 4,
+        ...SPECIAL_IDS,
         A: 5,
         C: 6,
         G: 7,
@@ -312,11 +311,7 @@ describe('tokenizer.json files the native tokenizer refuses', () => {
     const file = variant('prefix', (j: TokenizerJson) => {
       j.model.continuing_subword_prefix = '##';
       j.model.vocab = {
-        '[UNK]': 0,
-        '[CLS]': 1,
-        '[SEP]': 2,
-        '[PAD]': 3,
-        '[MASK]': 4,
+        ...SPECIAL_IDS,
         A: 5,
         '##A': 6,
         '##C': 7,
