@@ -37,6 +37,9 @@ export interface WorkerCounters {
   files: number;
   sequences: number;
   tokens: number;
+  /** rows × width summed over forward calls; tokens / paddedTokens is the batching's efficiency */
+  paddedTokens: number;
+  batches: number;
   forwardSeconds: number;
   oomSplits: number;
 }
@@ -73,6 +76,8 @@ export function zeroCounters(): WorkerCounters {
     tokens: 0,
     forwardSeconds: 0,
     oomSplits: 0,
+    paddedTokens: 0,
+    batches: 0,
   };
 }
 

@@ -75,6 +75,8 @@ async function runJob(job: FileJob): Promise<void> {
     counters.tokens += result.tokens;
     counters.forwardSeconds += result.forwardSeconds;
     counters.oomSplits += result.oomSplits;
+    counters.paddedTokens += result.paddedTokens;
+    counters.batches += result.batches;
     if (counters.files % config.cacheClearInterval === 0) native().emptyCache();
     counters.cacheClears = native().stats().emptyCacheCalls;
     send({ type: 'done', jobId: job.id, result, counters: { ...counters } });
