@@ -68,21 +68,33 @@ export function loadTokenizer(manifest: LoadedEmbeddingManifest): string {
  * by token budget and runs forward with the manifest's pooling, returning rows in input order.
  */
 export class EmbeddingModel {
+  private budget: number | null;
+
   private constructor(
     readonly manifest: LoadedEmbeddingManifest,
     /** the name under which model and tokenizer are registered natively */
     readonly name: string,
-    readonly tokenBudget: number,
+    private readonly options: EmbeddingModelOptions,
     private readonly padId: number,
-  ) {}
+  ) {
+    this.budget = options.tokensPerBatch ?? null;
+  }
+
+  /**
+   * Padded tokens per forward call. The device default is measured on first use, so that a process
+   * loading several models sizes it after all of them are in memory.
+   */
+  get tokenBudget(): number {
+    this.budget ??= defaultTokenBudget(this.manifest, this.options);
+    return this.budget;
+  }
 
   static async load(dir: string, options: EmbeddingModelOptions): Promise<EmbeddingModel> {
     const manifest = readEmbeddingManifest(dir);
     const addon = native();
     const name = loadTokenizer(manifest);
     await addon.loadModel(name, manifest.modulePath, { device: options.device, dtype: options.dtype });
-    const budget = options.tokensPerBatch ?? defaultTokenBudget(manifest, options);
-    return new EmbeddingModel(manifest, name, budget, addon.tokenizerInfo(name).padId);
+    return new EmbeddingModel(manifest, name, options, addon.tokenizerInfo(name).padId);
   }
 
   get dim(): number {

@@ -103,7 +103,6 @@ async function start(): Promise<void> {
     const [count, minRows] = injected.split(':').map(Number);
     addon.injectOutOfMemory(count, minRows ?? 1);
   }
-  const tokenBudgets: Record<string, number> = {};
   for (const dir of config.models) {
     const model = await EmbeddingModel.load(dir, {
       device: config.device,
@@ -111,8 +110,9 @@ async function start(): Promise<void> {
       tokensPerBatch: config.tokensPerBatch,
     });
     models.set(dir, model);
-    tokenBudgets[dir] = model.tokenBudget;
   }
+  // read after every model is loaded: a device budget is measured from the memory left
+  const tokenBudgets = Object.fromEntries([...models].map(([dir, model]) => [dir, model.tokenBudget]));
   counters.modelLoads = addon.stats().modelLoads;
   ready = true;
   const setup = {
