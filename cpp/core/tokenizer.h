@@ -28,7 +28,8 @@ struct TokenizedBatch {
   std::vector<uint32_t> offsets;
 };
 
-// Encodes each sequence in order; an error names the sequence's index.
+// Encodes each sequence, in order; an error names the sequence's index. A batch of millions of
+// characters is split over the cores.
 TokenizedBatch EncodeBatch(const Tokenizer& tokenizer, const std::vector<std::string>& sequences);
 
 }  // namespace virnucpro
