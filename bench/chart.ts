@@ -22,6 +22,13 @@ interface TimeDatum {
   order: number;
 }
 
+/** esm2_t6_8M -> ESM-2 8M, dnabert-s-117M -> DNABERT-S 117M: row labels that fit. */
+function shortArch(arch: string): string {
+  const esm = /^esm2_t\d+_(\w+)$/.exec(arch);
+  if (esm) return `ESM-2 ${esm[1]}`;
+  return arch.replace(/^dnabert-s-/, 'DNABERT-S ');
+}
+
 function ratio(figure: string, value: number, target: number | null): RatioDatum {
   const verdict = target === null ? 'no target' : value >= target ? 'meets target' : 'misses target';
   return { figure, value, target, verdict, label: `${value >= 10 ? value.toFixed(0) : value.toFixed(2)}x` };
@@ -31,12 +38,16 @@ function ratioData(results: BenchResults): RatioDatum[] {
   const { sections } = results;
   const data: RatioDatum[] = [];
   for (const c of sections.persistent)
-    data.push(ratio(`persistent / per-file load, ${c.arch}`, c.speedup, 3));
-  for (const c of sections.python) data.push(ratio(`engine / Python, ${c.arch}`, c.ratio, 1));
-  if (sections.tokenizer) data.push(ratio('C++ / JS tokenizer', sections.tokenizer.speedup, 50));
+    data.push(ratio(`persistent vs load per file, ${shortArch(c.arch)}`, c.speedup, 3));
+  for (const c of sections.python) data.push(ratio(`engine vs Python, ${shortArch(c.arch)}`, c.ratio, 1));
+  if (sections.tokenizer) data.push(ratio('C++ vs JS tokenizer', sections.tokenizer.speedup, 50));
   if (sections.scaling)
     data.push(
-      ratio(`2 workers x 1 thread / 1 x 2, ${sections.scaling.arch}`, sections.scaling.speedup, null),
+      ratio(
+        `2 workers x 1 thread vs 1 x 2, ${shortArch(sections.scaling.arch)}`,
+        sections.scaling.speedup,
+        null,
+      ),
     );
   return data;
 }
@@ -60,7 +71,7 @@ function timeData(results: BenchResults): TimeDatum[] {
     for (const run of [c.persistent, c.perFile]) {
       data.push(
         ...splitWallTime(
-          `${c.arch} ${run.label}`,
+          `${shortArch(c.arch)} ${run.label}`,
           order++,
           run.wallSeconds,
           run.modelLoadSeconds,
@@ -72,7 +83,7 @@ function timeData(results: BenchResults): TimeDatum[] {
   for (const c of results.sections.python) {
     data.push(
       ...splitWallTime(
-        `${c.arch} engine`,
+        `${shortArch(c.arch)} engine`,
         order++,
         c.engine.seconds,
         c.engine.loadSeconds,
@@ -81,7 +92,7 @@ function timeData(results: BenchResults): TimeDatum[] {
     );
     data.push(
       ...splitWallTime(
-        `${c.arch} Python`,
+        `${shortArch(c.arch)} Python`,
         order++,
         c.python.seconds,
         c.python.loadSeconds,
@@ -162,7 +173,7 @@ export function chartSpec(results: BenchResults): Record<string, unknown> {
     title: { text: 'Ratios (log scale); black tick = target', anchor: 'start', fontSize: 13 },
     data: { values: ratios },
     width: 560,
-    height: { step: 30 },
+    height: { step: 40 },
     encoding: {
       y: { field: 'figure', type: 'nominal', sort: null, title: null, axis: { labelLimit: 320 } },
     },
@@ -204,7 +215,8 @@ export function chartSpec(results: BenchResults): Record<string, unknown> {
         encoding: { x: { field: 'target', type: 'quantitative' } },
       },
       {
-        mark: { type: 'text', align: 'left', dx: 10, fontSize: 12 },
+        // above the point, clear of the target tick
+        mark: { type: 'text', align: 'center', dy: -14, fontSize: 12, fontWeight: 'bold' },
         encoding: { x: { field: 'value', type: 'quantitative' }, text: { field: 'label' } },
       },
     ],
