@@ -267,6 +267,8 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
         this.emit('progress', { type: 'file-skipped', file, output });
         return;
       }
+      // close() may have run while the inputs were being checked: leave the rest interrupted
+      if (this.closing) return;
       run.remaining++;
       const job = {
         id: this.nextJobId++,
@@ -373,6 +375,8 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
     slot.ready = false;
     slot.fatal = null;
     slot.processes++;
+    // send() to a worker that has just died reports EPIPE here; its 'exit' handler retries the jobs
+    child.on('error', () => undefined);
     child.on('message', (message: WorkerMessage) => this.onMessage(slot, message));
     child.on('exit', (code, signal) => void this.onExit(slot, child, code, signal));
     return child;

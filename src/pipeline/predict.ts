@@ -423,38 +423,32 @@ async function embedShards(
       emit({ type: 'warning', message: `worker ${event.worker} died; retrying its files` });
     }
   });
-  // Closing the pool on abort ends the run even if a worker was still starting and embedFiles would
-  // never settle.
-  let stopOnAbort = () => {};
-  const aborted = new Promise<never>((_, reject) => {
-    stopOnAbort = () => void pool.close().finally(() => reject(new PredictInterrupted()));
-  });
-  aborted.catch(() => undefined);
+  // Closing the pool settles both embedFiles calls, with the unfinished files listed as interrupted.
+  const stopOnAbort = () => void pool.close();
   if (signal?.aborted) stopOnAbort();
   signal?.addEventListener('abort', stopOnAbort);
   try {
     emit({ type: 'stage', stage: 'dnabert-s', total: prepared.frames, unit: 'frames' });
     emit({ type: 'stage', stage: 'esm2', total: prepared.frames, unit: 'frames' });
-    const [dna, protein] = await Promise.race([
-      Promise.all([
-        pool.embedFiles(
-          prepared.shards.map((s) => path.join(workDir, s.nucleotide)),
-          path.join(workDir, 'dnabert-s'),
-          models.dnabert.dir,
-        ),
-        pool.embedFiles(
-          prepared.shards.map((s) => path.join(workDir, s.protein)),
-          path.join(workDir, 'esm2'),
-          models.esm2.dir,
-        ),
-      ]),
-      aborted,
+    const [dna, protein] = await Promise.all([
+      pool.embedFiles(
+        prepared.shards.map((s) => path.join(workDir, s.nucleotide)),
+        path.join(workDir, 'dnabert-s'),
+        models.dnabert.dir,
+      ),
+      pool.embedFiles(
+        prepared.shards.map((s) => path.join(workDir, s.protein)),
+        path.join(workDir, 'esm2'),
+        models.esm2.dir,
+      ),
     ]);
     emit({ type: 'stage-done', stage: 'dnabert-s' });
     emit({ type: 'stage-done', stage: 'esm2' });
     if (signal?.aborted || dna.interrupted.length + protein.interrupted.length > 0)
       throw new PredictInterrupted();
     return { failed: [...dna.failed, ...protein.failed], stats: pool.stats() };
+  } catch (error) {
+    throw signal?.aborted ? new PredictInterrupted() : error;
   } finally {
     signal?.removeEventListener('abort', stopOnAbort);
     await pool.close();
