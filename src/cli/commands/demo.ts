@@ -12,7 +12,7 @@ import { runPredict } from './predict';
 // the pipeline working end to end without downloading gigabytes of weights.
 
 const MEANINGLESS =
-  'NOTE: the demo models are tiny networks with random weights. The scores below are meaningless;\n' +
+  'NOTE: the demo models are tiny networks with random weights. Their scores are meaningless;\n' +
   'they show the pipeline running, not biology. Export the real models for real calls (virnucpro export --help).';
 
 export function demoModelsDir(): string {
