@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -12,8 +13,16 @@ namespace virnucpro {
 // over a word does, inserts each at the head.
 class BpeRankQueue {
  public:
-  // Sizes the buckets for `rank_count` ranks. The queue must be empty (it is after every full drain).
+  // Sizes the buckets for `rank_count` ranks. A word drains the queue; one cut short (an allocation
+  // failure) leaves entries behind, which are dropped here.
   void Prepare(std::size_t rank_count) {
+    if (size_ != 0) {
+      std::fill(heads_.begin(), heads_.end(), kNone);
+      std::fill(bits_.begin(), bits_.end(), 0);
+      entries_.clear();
+      first_word_ = kNoWord;
+      size_ = 0;
+    }
     if (heads_.size() < rank_count) {
       heads_.resize(rank_count, kNone);
       bits_.resize((rank_count + 63) / 64, 0);
