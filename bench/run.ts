@@ -15,9 +15,9 @@ import { measurePersistent } from './measures/persistent';
 import { measurePythonReference } from './measures/python-reference';
 import { measureScaling } from './measures/scaling';
 import { measureTokenizer } from './measures/tokenizer';
-import type { RandomArchitecture } from './model-shape';
+import { randomArchitectures, type RandomArchitecture } from './model-shape';
 import { randomModel, type BenchModel } from './models';
-import { benchPlan, type BenchMode } from './plan';
+import { benchPlan, type BenchMode, type BenchPlan } from './plan';
 import { buildResults, type BenchResults } from './results';
 import { formatTable, summaryRows } from './table';
 
@@ -34,6 +34,7 @@ interface CliOptions {
   seed: number;
   cudaResults?: string;
   render?: string;
+  shapes?: RandomArchitecture[];
 }
 
 function measureList(value: string): MeasureName[] {
@@ -48,6 +49,16 @@ function measureList(value: string): MeasureName[] {
   return names as MeasureName[];
 }
 
+function shapeList(value: string): RandomArchitecture[] {
+  const names = value.split(',').map((name) => name.trim());
+  for (const name of names) {
+    if (!(name in randomArchitectures)) {
+      throw new InvalidArgumentError(`expected some of ${Object.keys(randomArchitectures).join(', ')}`);
+    }
+  }
+  return names as RandomArchitecture[];
+}
+
 function integer(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed)) throw new InvalidArgumentError('expected an integer');
@@ -58,9 +69,20 @@ function log(line: string): void {
   process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 }
 
+/** The plan with only the given ESM-2 shapes in the persistent and Python comparisons. */
+function restrictShapes(plan: BenchPlan, shapes: RandomArchitecture[] | undefined): BenchPlan {
+  if (!shapes) return plan;
+  return {
+    ...plan,
+    persistent: plan.persistent.filter((p) => shapes.includes(p.arch)),
+    python: { ...plan.python, archs: plan.python.archs.filter((arch) => shapes.includes(arch)) },
+    notes: [...plan.notes, `model shapes limited to ${shapes.join(', ')}`],
+  };
+}
+
 async function runBench(options: CliOptions): Promise<number> {
   const mode: BenchMode = options.quick ? 'quick' : 'full';
-  const plan = benchPlan(mode);
+  const plan = restrictShapes(benchPlan(mode), options.shapes);
   const selected = new Set<MeasureName>(options.only ?? measureNames);
   const started = new Date();
   const name = options.name ?? `${mode}-${started.toISOString().slice(0, 10)}`;
@@ -197,6 +219,7 @@ const program = new Command('bench')
   )
   .option('--models <dir>', 'exported random models, kept between runs (default: <work>/models)')
   .option('--out <dir>', 'where the results JSON and SVG go', path.join(packageRoot(), 'bench', 'results'))
+  .option('--shapes <list>', 'only these model shapes in the persistent and Python comparisons', shapeList)
   .option('--seed <n>', 'seed of the synthetic inputs', integer, 1)
   .option(
     '--cuda-results <dir>',
