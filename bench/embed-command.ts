@@ -24,7 +24,6 @@ interface EmbedReport {
     tokens: number;
     forwardSeconds: number;
     wallSeconds: number;
-    workers: { worker: number }[];
   };
   failed: unknown[];
 }

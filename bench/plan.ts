@@ -16,8 +16,6 @@ export interface BenchPlan {
   proteinLengths: [number, number];
   python: { archs: RandomArchitecture[]; sequences: number; lengths: [number, number]; toksPerBatch: number };
   tokenizer: { reads: number; readLength: number; arch: RandomArchitecture };
-  /** the scaling runs reuse the first persistent case's files */
-  scaling: boolean;
   notes: string[];
 }
 
@@ -29,7 +27,6 @@ const fullPlan: BenchPlan = {
   proteinLengths: [50, 150],
   python: { archs: ['esm2_t6_8M', 'esm2_t12_35M'], sequences: 1000, lengths: [50, 300], toksPerBatch: 2048 },
   tokenizer: { reads: 20000, readLength: 300, arch: 'dnabert-s-117M' },
-  scaling: true,
   notes: [],
 };
 
@@ -38,7 +35,6 @@ const quickPlan: BenchPlan = {
   proteinLengths: [50, 150],
   python: { archs: ['esm2_t6_8M'], sequences: 60, lengths: [50, 300], toksPerBatch: 2048 },
   tokenizer: { reads: 20000, readLength: 300, arch: 'dnabert-s-117M' },
-  scaling: true,
   notes: [
     'quick: persistent vs load-per-file on 20 files x 2 proteins (full: x 25), 8M shape only (full adds 150M)',
     'quick: engine vs Python on 60 proteins (full: 1,000), 8M shape only (full adds 35M)',

@@ -67,17 +67,15 @@ export async function writeProteinFiles(
   perFile: number,
   minLength: number,
   maxLength: number,
-): Promise<{ paths: string[]; records: FastaRecord[] }> {
+): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const random = seededRandom(seed);
   const paths: string[] = [];
-  const records: FastaRecord[] = [];
   for (let f = 0; f < files; f++) {
     const fileRecords = randomProteins(random, perFile, minLength, maxLength, `f${f + 1}_p`);
     const file = path.join(dir, `proteins_${String(f + 1).padStart(3, '0')}.faa`);
     await writeFile(file, fastaText(fileRecords));
     paths.push(file);
-    records.push(...fileRecords);
   }
-  return { paths, records };
+  return paths;
 }

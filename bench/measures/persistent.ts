@@ -26,7 +26,7 @@ export async function measurePersistent(
   lengths: [number, number],
 ): Promise<PersistentOutcome> {
   const dir = path.join(context.workDir, `persistent-${model.arch}`);
-  const { paths } = await writeProteinFiles(
+  const paths = await writeProteinFiles(
     path.join(dir, 'input'),
     context.seed,
     plan.files,
