@@ -154,12 +154,13 @@ void BpeModel::EncodeWord(std::string_view word, std::vector<int32_t>& ids) cons
 
   thread_local std::vector<Symbol> symbols;
   thread_local BpeRankQueue queue;
-  symbols.clear();
   queue.Prepare(merged_id_of_rank_.size());
+  // At most one symbol per character; links are set for a full list and the last one fixed below.
+  symbols.resize(word.size());
+  int32_t count = 0;
   const auto add_symbol = [&](int32_t id) {
-    const auto index = static_cast<int32_t>(symbols.size());
-    if (index > 0) symbols.back().next = index;
-    symbols.push_back({id, index - 1, -1, -1});
+    symbols[count] = {id, count - 1, count + 1, -1};
+    ++count;
   };
 
   // A pending unknown is held back so that fuse_unk can extend it over the next unknown character.
@@ -178,6 +179,9 @@ void BpeModel::EncodeWord(std::string_view word, std::vector<int32_t>& ids) cons
     }
   }
   if (unknown_pending) add_symbol(*unk_id_);
+  if (count == 0) return;
+  symbols.resize(count);
+  symbols.back().next = -1;
 
   // Records what the pair starting at `pos` merges into and queues it; false when it has no merge.
   const auto refresh_pair = [&](int32_t pos) {

@@ -1,5 +1,7 @@
 #include "core/pre_tokenizer.h"
 
+#include <array>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "core/errors.h"
@@ -9,23 +11,36 @@ namespace virnucpro {
 
 namespace {
 
-bool IsWordChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
+// Character classes under one step; words are maximal runs of one non-zero class. Whitespace splits
+// \w+ from [^\w\s]+; WhitespaceSplit only separates whitespace from the rest.
+struct CharClasses {
+  std::array<uint8_t, 256> whitespace{};
+  std::array<uint8_t, 256> whitespace_split{};
 
-// The class of a character under one step; words are maximal runs of one non-zero class.
-int CharClass(char c, bool whitespace_split) {
-  if (IsAsciiWhitespace(c)) return 0;
-  if (whitespace_split) return 1;
-  return IsWordChar(c) ? 1 : 2;
+  CharClasses() {
+    for (int c = 0; c < 256; ++c) {
+      const char ch = static_cast<char>(c);
+      const bool word =
+          (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
+      whitespace[c] = IsAsciiWhitespace(ch) ? 0 : word ? 1 : 2;
+      whitespace_split[c] = IsAsciiWhitespace(ch) ? 0 : 1;
+    }
+  }
+};
+
+const CharClasses& Classes() {
+  static const CharClasses classes;
+  return classes;
 }
 
 void SplitRuns(std::string_view text, bool whitespace_split, std::vector<std::string_view>& words) {
+  const auto& classes = whitespace_split ? Classes().whitespace_split : Classes().whitespace;
+  const auto class_of = [&](char c) { return classes[static_cast<unsigned char>(c)]; };
   std::size_t i = 0;
   while (i < text.size()) {
-    const int run_class = CharClass(text[i], whitespace_split);
+    const int run_class = class_of(text[i]);
     std::size_t end = i + 1;
-    while (end < text.size() && CharClass(text[end], whitespace_split) == run_class) ++end;
+    while (end < text.size() && class_of(text[end]) == run_class) ++end;
     if (run_class != 0) words.push_back(text.substr(i, end - i));
     i = end;
   }
