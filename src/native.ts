@@ -18,6 +18,8 @@ let addon: NativeAddon | undefined;
 
 /** The native addon, loaded once per process on first use. */
 export function native(): NativeAddon {
+  // a computed path: the package root differs between src/ (tests) and dist/src/ (built)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   addon ??= require(path.join(packageRoot(), 'binding')) as NativeAddon;
   return addon;
 }
