@@ -13,7 +13,6 @@ import {
 } from '../../src/pipeline/prediction-files';
 
 const PYTHON = process.env.VIRNUCPRO_PYTHON ?? '/usr/bin/python3';
-const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
 
 // The original's steps re-enacted in Python: softmax rows as float32, torch.max for the label,
 // '\t'.join(map(str, row)) per line, then the highest-score table as pandas builds it (scores read
@@ -79,7 +78,7 @@ function sampleScores(): FrameScore[] {
   return scores;
 }
 
-(hasTorch ? describe : describe.skip)('prediction tables against the original steps in Python', () => {
+describe('prediction tables against the original steps in Python', () => {
   it('writes prediction_results.txt and the highest-score table byte for byte', () => {
     const scores = sampleScores();
     const chunkScores = new ChunkScores();
