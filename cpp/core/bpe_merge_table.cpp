@@ -3,9 +3,9 @@
 namespace virnucpro {
 
 BpeMergeTable::BpeMergeTable(std::size_t expected_count) {
-  // At most half full, so probe runs stay short.
+  // At most a quarter full: most looked-up pairs have no merge, and a miss probes until an empty slot.
   unsigned bits = 4;
-  while ((std::size_t{1} << bits) < 2 * expected_count + 1) ++bits;
+  while ((std::size_t{1} << bits) < 4 * expected_count + 1) ++bits;
   entries_.resize(std::size_t{1} << bits);
   mask_ = entries_.size() - 1;
   shift_ = 64 - bits;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "core/bpe_rank_queue.h"
+#include "core/bpe_pair_tree.h"
 #include "core/errors.h"
 
 namespace virnucpro {
@@ -47,16 +47,13 @@ std::pair<std::string, std::string> MergePair(const json& merge, std::size_t ind
   Refuse(source, "model.merges[" + std::to_string(index) + "] is neither \"a b\" nor [\"a\", \"b\"]");
 }
 
-// One symbol of a word being merged, in a linked list over the word's initial symbols.
+// One symbol of a word being merged, in a linked list over the word's initial symbols; a symbol merged
+// into its left neighbour is unlinked, so the list from position 0 is the word's current symbols.
 struct Symbol {
-  int32_t id;  // kRemoved once merged into its left neighbour
+  int32_t id;
   int32_t prev;
   int32_t next;  // -1 for the last symbol
-  // What the pair (this, next) merges into, or -1: kept current so that a queued candidate can be
-  // checked without a table lookup.
-  int32_t pair_merged_id;
 };
-constexpr int32_t kRemoved = -1;
 
 }  // namespace
 
@@ -153,13 +150,12 @@ void BpeModel::EncodeWord(std::string_view word, std::vector<int32_t>& ids) cons
   }
 
   thread_local std::vector<Symbol> symbols;
-  thread_local BpeRankQueue queue;
-  queue.Prepare(merged_id_of_rank_.size());
+  thread_local BpePairTree pairs;
   // At most one symbol per character; links are set for a full list and the last one fixed below.
   symbols.resize(word.size());
   int32_t count = 0;
   const auto add_symbol = [&](int32_t id) {
-    symbols[count] = {id, count - 1, count + 1, -1};
+    symbols[count] = {id, count - 1, count + 1};
     ++count;
   };
 
@@ -183,41 +179,30 @@ void BpeModel::EncodeWord(std::string_view word, std::vector<int32_t>& ids) cons
   symbols.resize(count);
   symbols.back().next = -1;
 
-  // Records what the pair starting at `pos` merges into and queues it; false when it has no merge.
-  const auto refresh_pair = [&](int32_t pos) {
-    Symbol& symbol = symbols[pos];
+  // The key of the pair starting at `pos`, kNoPair when it has no merge or no right neighbour.
+  const auto pair_key = [&](int32_t pos) {
+    const Symbol& symbol = symbols[pos];
+    if (symbol.next == -1) return BpePairTree::kNoPair;
     const auto* merge = merges_.Find(symbol.id, symbols[symbol.next].id);
-    symbol.pair_merged_id = merge == nullptr ? -1 : merge->merged_id;
-    if (merge != nullptr) queue.Push(merge->rank, pos);
+    return merge == nullptr ? BpePairTree::kNoPair : BpePairTree::Key(merge->rank, pos);
   };
-  for (auto i = static_cast<int32_t>(symbols.size()) - 2; i >= 0; --i) refresh_pair(i);
+  pairs.Reset(symbols.size());
+  for (int32_t pos = 0; pos + 1 < count; ++pos) pairs.SetLeaf(pos, pair_key(pos));
+  pairs.Build();
 
-  while (!queue.Empty()) {
-    uint32_t rank;
-    int32_t pos;
-    queue.Pop(rank, pos);
+  for (uint64_t top = pairs.Min(); top != BpePairTree::kNoPair; top = pairs.Min()) {
+    const int32_t pos = BpePairTree::PosOf(top);
     Symbol& left = symbols[pos];
-    // The Rust crate's staleness test: the pair now at `pos` must still merge into this candidate's
-    // token (it compares merged ids, not ranks).
-    const int32_t merged_id = merged_id_of_rank_[rank];
-    if (left.id == kRemoved || left.next == -1 || left.pair_merged_id != merged_id) continue;
-
     Symbol& right = symbols[left.next];
-    left.id = merged_id;
+    left.id = merged_id_of_rank_[BpePairTree::RankOf(top)];
+    pairs.Update(left.next, BpePairTree::kNoPair);
     left.next = right.next;
-    right.id = kRemoved;
-    if (left.next != -1) {
-      symbols[left.next].prev = pos;
-      refresh_pair(pos);
-    } else {
-      left.pair_merged_id = -1;
-    }
-    if (left.prev >= 0) refresh_pair(left.prev);
+    if (left.next != -1) symbols[left.next].prev = pos;
+    pairs.Update(pos, pair_key(pos));
+    if (left.prev >= 0) pairs.Update(left.prev, pair_key(left.prev));
   }
 
-  for (const Symbol& symbol : symbols) {
-    if (symbol.id != kRemoved) ids.push_back(symbol.id);
-  }
+  for (int32_t pos = 0; pos != -1; pos = symbols[pos].next) ids.push_back(symbols[pos].id);
 }
 
 }  // namespace virnucpro

@@ -16,8 +16,8 @@ namespace virnucpro {
 // a word starts as one symbol per character (continuing_subword_prefix on all but the first,
 // end_of_word_suffix on the last; unknown characters become unk_token, fused when fuse_unk, dropped
 // when there is no unk_token), then the lowest-ranked adjacent pair is merged, leftmost first, until
-// no pair has a merge. A rank-bucketed queue of candidate pairs over a linked list of symbols keeps a
-// word of n characters near O(n). Words must be ASCII (the pipeline checks this before calling).
+// no pair has a merge. A tournament tree of the pairs over a linked list of symbols makes a word of
+// n characters O(n log n). Words must be ASCII (the pipeline checks this before calling).
 class BpeModel {
  public:
   // `source` names the file in error messages.
