@@ -106,7 +106,7 @@ BpeModel BpeModel::FromJson(const json& model, const std::string& source) {
       Refuse(source, "merge right side \"" + right + "\" is shorter than continuing_subword_prefix");
     }
     const int32_t merged_id = id_of(left + right.substr(prefix.size()));
-    merges.Insert(id_of(left), id_of(right), {static_cast<uint32_t>(rank), merged_id});
+    merges.Insert(id_of(left), id_of(right), static_cast<uint32_t>(rank));
     merged_id_of_rank.push_back(merged_id);
   }
 
@@ -179,27 +179,30 @@ void BpeModel::EncodeWord(std::string_view word, std::vector<int32_t>& ids) cons
   symbols.resize(count);
   symbols.back().next = -1;
 
-  // The key of the pair starting at `pos`, kNoPair when it has no merge or no right neighbour.
+  // The key of the pair starting at `pos`; the last symbol starts no pair.
   const auto pair_key = [&](int32_t pos) {
     const Symbol& symbol = symbols[pos];
-    if (symbol.next == -1) return BpePairTree::kNoPair;
-    const auto* merge = merges_.Find(symbol.id, symbols[symbol.next].id);
-    return merge == nullptr ? BpePairTree::kNoPair : BpePairTree::Key(merge->rank, pos);
+    const uint32_t rank =
+        symbol.next == -1 ? BpeMergeTable::kNoMerge : merges_.RankOf(symbol.id, symbols[symbol.next].id);
+    return BpePairTree::Key(rank, pos);
   };
   pairs.Reset(symbols.size());
   for (int32_t pos = 0; pos + 1 < count; ++pos) pairs.SetLeaf(pos, pair_key(pos));
   pairs.Build();
 
-  for (uint64_t top = pairs.Min(); top != BpePairTree::kNoPair; top = pairs.Min()) {
+  for (uint64_t top = pairs.Min(); BpePairTree::RankOf(top) != BpeMergeTable::kNoMerge; top = pairs.Min()) {
     const int32_t pos = BpePairTree::PosOf(top);
     Symbol& left = symbols[pos];
     Symbol& right = symbols[left.next];
     left.id = merged_id_of_rank_[BpePairTree::RankOf(top)];
-    pairs.Update(left.next, BpePairTree::kNoPair);
+    const int32_t removed = left.next;
+    pairs.SetLeaf(removed, BpePairTree::Key(BpeMergeTable::kNoMerge, removed));
     left.next = right.next;
     if (left.next != -1) symbols[left.next].prev = pos;
-    pairs.Update(pos, pair_key(pos));
-    if (left.prev >= 0) pairs.Update(left.prev, pair_key(left.prev));
+    pairs.SetLeaf(pos, pair_key(pos));
+    const int32_t before = left.prev >= 0 ? left.prev : pos;
+    pairs.SetLeaf(before, pair_key(before));
+    pairs.Repair(removed, pos, before);
   }
 
   for (int32_t pos = 0; pos != -1; pos = symbols[pos].next) ids.push_back(symbols[pos].id);

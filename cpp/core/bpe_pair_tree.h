@@ -4,46 +4,49 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/bpe_merge_table.h"
+
 namespace virnucpro {
 
-// The mergeable pairs of one word as a tournament tree over pair positions: a leaf holds
-// (rank << 32 | position) for the pair starting at that symbol, or kNoPair, and every inner node the
-// smaller of its children. The root is then the lowest-ranked pair, leftmost on ties: the order in
-// which the Rust crate's binary heap yields valid merges. Unlike a heap it never holds stale pairs,
-// and a merge rewrites three leaves at O(log n) each with branch-free minimums.
+// The pairs of one word as a tournament tree over pair positions: a leaf holds (rank << 32 | position)
+// for the pair starting at that symbol, the rank kNoMerge when it has none (so it sorts after every
+// mergeable pair), and every inner node the smaller of its children. The root is then the lowest-ranked pair,
+// leftmost on ties: the order in which the Rust crate's binary heap yields valid merges. Unlike a heap it
+// never holds stale pairs, and a merge rewrites three leaves at O(log n) each with branch-free minimums.
 class BpePairTree {
  public:
-  static constexpr uint64_t kNoPair = ~uint64_t{0};
-
   static uint64_t Key(uint32_t rank, int32_t pos) {
     return (uint64_t{rank} << 32) | static_cast<uint32_t>(pos);
   }
   static uint32_t RankOf(uint64_t key) { return static_cast<uint32_t>(key >> 32); }
   static int32_t PosOf(uint64_t key) { return static_cast<int32_t>(static_cast<uint32_t>(key)); }
 
-  // Room for positions [0, count), every leaf kNoPair; fill them with SetLeaf, then call Build.
+  // Room for positions [0, count), every leaf without a merge; fill them with SetLeaf, then Build.
   void Reset(std::size_t count) {
     leaves_ = 1;
     while (leaves_ < count) leaves_ *= 2;
-    nodes_.assign(2 * leaves_, kNoPair);
+    nodes_.resize(2 * leaves_);
+    std::fill(nodes_.begin() + leaves_, nodes_.end(), Key(BpeMergeTable::kNoMerge, 0));
   }
   void SetLeaf(int32_t pos, uint64_t key) { nodes_[leaves_ + pos] = key; }
   void Build() {
     for (std::size_t node = leaves_ - 1; node >= 1; --node) Refresh(node);
   }
 
-  void Update(int32_t pos, uint64_t key) {
-    std::size_t node = leaves_ + pos;
-    nodes_[node] = key;
-    // Above the first ancestor whose minimum stays the same, nothing changes.
-    for (node /= 2; node >= 1; node /= 2) {
-      const uint64_t smaller = std::min(nodes_[2 * node], nodes_[2 * node + 1]);
-      if (nodes_[node] == smaller) break;
-      nodes_[node] = smaller;
+  // Recomputes the minimums above the leaves of three positions after SetLeaf changed them: the paths
+  // are walked together, a fixed number of branch-free steps.
+  void Repair(int32_t a, int32_t b, int32_t c) {
+    for (std::size_t x = leaves_ + a, y = leaves_ + b, z = leaves_ + c; x > 1;) {
+      x /= 2;
+      y /= 2;
+      z /= 2;
+      Refresh(x);
+      Refresh(y);
+      Refresh(z);
     }
   }
 
-  // The lowest-ranked, leftmost pair, or kNoPair when nothing merges.
+  // The lowest-ranked, leftmost pair; its rank is kNoMerge when nothing merges.
   uint64_t Min() const { return nodes_[1]; }
 
  private:
