@@ -23,7 +23,8 @@ struct EncodedRange {
   std::exception_ptr error;
 };
 
-void EncodeRange(const Tokenizer& tokenizer, const std::vector<std::string>& sequences, EncodedRange& range) {
+void EncodeRange(const Tokenizer& tokenizer, const std::vector<std::string_view>& sequences,
+                 EncodedRange& range) {
   try {
     for (std::size_t i = range.begin; i < range.end; ++i) {
       const std::size_t before = range.ids.size();
@@ -40,7 +41,7 @@ void EncodeRange(const Tokenizer& tokenizer, const std::vector<std::string>& seq
 }
 
 // Contiguous ranges of about equal character counts, one per thread.
-std::vector<EncodedRange> SplitByCharacters(const std::vector<std::string>& sequences,
+std::vector<EncodedRange> SplitByCharacters(const std::vector<std::string_view>& sequences,
                                             std::size_t total_chars, std::size_t parts) {
   std::vector<EncodedRange> ranges(parts);
   std::size_t next = 0;
@@ -57,9 +58,9 @@ std::vector<EncodedRange> SplitByCharacters(const std::vector<std::string>& sequ
 
 }  // namespace
 
-TokenizedBatch EncodeBatch(const Tokenizer& tokenizer, const std::vector<std::string>& sequences) {
+TokenizedBatch EncodeBatch(const Tokenizer& tokenizer, const std::vector<std::string_view>& sequences) {
   std::size_t total_chars = 0;
-  for (const std::string& sequence : sequences) total_chars += sequence.size();
+  for (const std::string_view sequence : sequences) total_chars += sequence.size();
   const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
   const std::size_t threads =
       std::max<std::size_t>(1, std::min({total_chars / kCharsPerThread, cores, sequences.size()}));

@@ -30,6 +30,6 @@ struct TokenizedBatch {
 
 // Encodes each sequence, in order; an error names the sequence's index. A batch of millions of
 // characters is split over the cores.
-TokenizedBatch EncodeBatch(const Tokenizer& tokenizer, const std::vector<std::string>& sequences);
+TokenizedBatch EncodeBatch(const Tokenizer& tokenizer, const std::vector<std::string_view>& sequences);
 
 }  // namespace virnucpro
