@@ -33,10 +33,11 @@ class BpePairTree {
     for (std::size_t node = leaves_ - 1; node >= 1; --node) Refresh(node);
   }
 
-  // Recomputes the minimums above the leaves of three positions after SetLeaf changed them: the paths
-  // are walked together, a fixed number of branch-free steps.
+  // Recomputes the minimums above the leaves of three positions after SetLeaf changed them. The
+  // paths are walked together in branch-free steps up to the node where they meet, then as one.
   void Repair(int32_t a, int32_t b, int32_t c) {
-    for (std::size_t x = leaves_ + a, y = leaves_ + b, z = leaves_ + c; x > 1;) {
+    std::size_t x = leaves_ + a, y = leaves_ + b, z = leaves_ + c;
+    while (x != y || x != z) {
       x /= 2;
       y /= 2;
       z /= 2;
@@ -44,6 +45,7 @@ class BpePairTree {
       Refresh(y);
       Refresh(z);
     }
+    for (x /= 2; x >= 1; x /= 2) Refresh(x);
   }
 
   // The lowest-ranked, leftmost pair; its rank is kNoMerge when nothing merges.
