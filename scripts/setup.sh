@@ -15,6 +15,16 @@ if [ -z "${LIBTORCH:-}" ] && [ "${VIRNUCPRO_USE_PYTORCH:-}" != 1 ] && ! have_sys
   needed+=(libtorch-dev)
 fi
 have_python_torch || needed+=(python3-torch)
+# Debian's torch calls the system libblas.so.3; the reference BLAS there is several times slower than
+# OpenBLAS on the CPU forward passes (docs/benchmarks.md), and the OpenMP build shares torch's libgomp.
+if command -v dpkg >/dev/null && ! dpkg -s libopenblas0-openmp >/dev/null 2>&1 &&
+  [ -z "${LIBTORCH:-}" ] && [ "${VIRNUCPRO_USE_PYTORCH:-}" != 1 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    needed+=(libopenblas0-openmp)
+  else
+    echo "virnucpro setup: hint: 'apt-get install libopenblas0-openmp' makes CPU inference several times faster" >&2
+  fi
+fi
 [ -f /usr/include/nlohmann/json.hpp ] || needed+=(nlohmann-json3-dev)
 command -v cmake >/dev/null || needed+=(cmake)
 command -v g++ >/dev/null || needed+=(g++)
