@@ -1,5 +1,5 @@
 'use strict';
-// Loads the addon: prebuilds/<platform>-<arch>/ first, then build/Release (node-gyp-build's order).
+// Loads the addon with node-gyp-build: a local build/Release first, else prebuilds/<platform>-<arch>/.
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
