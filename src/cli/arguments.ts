@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 
 // Option parsers shared by the commands.
 
@@ -20,4 +20,21 @@ export function devices(value: string): 'cpu' | 'all' | number[] {
   if (!/^\d+(,\d+)*$/.test(value))
     throw new InvalidArgumentError("expected 'cpu', 'all' or GPU indices like 0,1");
   return value.split(',').map(Number);
+}
+
+/** The embedding engine's options, the same for every command that runs the worker pool. */
+export function addEngineOptions(command: Command): Command {
+  return command
+    .option('--devices <list>', "'cpu', GPU indices (0,1) or 'all'", devices, 'cpu')
+    .option('--workers <n>', 'CPU worker processes (cores are divided)', positiveInteger, 1)
+    .option(
+      '--tokens-per-batch <n>',
+      'padded tokens per forward call (default: from device memory)',
+      positiveInteger,
+    )
+    .addOption(
+      new Option('--dtype <dtype>', 'weights and activations on the device')
+        .choices(['fp32', 'fp16', 'bf16'])
+        .default('fp32'),
+    );
 }

@@ -1,6 +1,6 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { writeFileAtomic } from '../../io/atomic-write';
-import { devices, positiveInteger } from '../arguments';
+import { addEngineOptions, positiveInteger } from '../arguments';
 import { createEmbeddingPool, type EmbedFilesResult, type PoolEvent } from '../../embed';
 
 function describe(event: PoolEvent): string | null {
@@ -29,23 +29,12 @@ function exitCode(result: EmbedFilesResult): number {
 }
 
 export function registerEmbedCommand(program: Command): void {
-  program
+  const command = program
     .command('embed')
     .description('embed every record of FASTA files into <outdir>/<name>.safetensors with a pool of workers')
     .requiredOption('--model <dir>', 'exported model folder (esm2 or dnabert-s)')
-    .requiredOption('-o, --out <dir>', 'output folder')
-    .option('--devices <list>', "'cpu', GPU indices (0,1) or 'all'", devices, 'cpu')
-    .option('--workers <n>', 'CPU worker processes (cores are divided)', positiveInteger, 1)
-    .option(
-      '--tokens-per-batch <n>',
-      'padded tokens per forward call (default: from device memory)',
-      positiveInteger,
-    )
-    .addOption(
-      new Option('--dtype <dtype>', 'weights and activations on the device')
-        .choices(['fp32', 'fp16', 'bf16'])
-        .default('fp32'),
-    )
+    .requiredOption('-o, --out <dir>', 'output folder');
+  addEngineOptions(command)
     .option('--no-persistent-models', 'start a fresh process, loading the model, for every file')
     .option('--cache-clear-interval <n>', 'empty the CUDA cache every n files', positiveInteger, 10)
     .option('--allow-duplicate-ids', 'accept repeated record ids in a file')

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { predict, type PredictOptions, type PredictResult } from '../../pipeline/predict';
 import { PredictError, PredictInterrupted } from '../../pipeline/predict-errors';
-import { devices, nonNegativeInteger, positiveInteger } from '../arguments';
+import { addEngineOptions, nonNegativeInteger, positiveInteger } from '../arguments';
 import { createProgressReporter } from '../predict-progress';
 
 export function describeResult(result: PredictResult): string {
@@ -59,7 +59,7 @@ export async function runPredict(
 }
 
 export function registerPredictCommand(program: Command): void {
-  program
+  const command = program
     .command('predict')
     .description(
       'call FASTA records viral or not with VirNucPro (chunk, six frames, DNABERT-S + ESM-2, classifier)',
@@ -71,19 +71,8 @@ export function registerPredictCommand(program: Command): void {
       new Option('--chunk-size <n>', 'chunk size; must match the classifier (default: its own)').argParser(
         positiveInteger,
       ),
-    )
-    .option('--devices <list>', "'cpu', GPU indices (0,1) or 'all'", devices, 'cpu')
-    .option('--workers <n>', 'CPU worker processes (cores are divided)', positiveInteger, 1)
-    .option(
-      '--tokens-per-batch <n>',
-      'padded tokens per forward call (default: from device memory)',
-      positiveInteger,
-    )
-    .addOption(
-      new Option('--dtype <dtype>', 'weights and activations on the device')
-        .choices(['fp32', 'fp16', 'bf16'])
-        .default('fp32'),
-    )
+    );
+  addEngineOptions(command)
     .option('--resume', 'continue an interrupted run in the output folder')
     .option('--force', 'delete an earlier run in the output folder and start over')
     .option('--keep-intermediate', 'also keep the chunked and identified FASTA files and the embeddings')
