@@ -101,7 +101,21 @@ describe('predict', () => {
     const lines = readFileSync(path.join(out, 'prediction_results.txt'), 'utf8').split('\n');
     expect(lines[0]).toBe('Sequence_ID\tPrediction\tscore1\tscore2');
     expect(lines.length - 2).toBe(result.frames);
-    expect(run.stdout.toString()).toBe(lines.slice(1).join('\n'));
+    // Same ids, calls and scores; the last bits may differ, since libtorch and python3-torch call an
+    // optimised BLAS that picks kernels by thread count (the printing itself is compared byte for byte
+    // with numpy in prediction-files.test.ts).
+    const parse = (text: string) =>
+      text
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => line.split('\t'));
+    const expected = parse(run.stdout.toString());
+    const got = parse(lines.slice(1).join('\n'));
+    expect(got.map(([id, call]) => [id, call])).toEqual(expected.map(([id, call]) => [id, call]));
+    got.forEach((row, i) => {
+      expect(Math.abs(Number(row[2]) - Number(expected[i][2]))).toBeLessThanOrEqual(1e-6);
+      expect(Math.abs(Number(row[3]) - Number(expected[i][3]))).toBeLessThanOrEqual(1e-6);
+    });
     // one summary row per input record, in input order
     const summary = readFileSync(path.join(out, 'prediction_summary.tsv'), 'utf8').trim().split('\n');
     expect(summary.slice(1).map((row) => row.split('\t')[0])).toEqual([
