@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { formatFloat32 } from '../../src/pipeline/float32-format';
+import { seededRandom } from '../../bench/synthetic';
 
 // numpy's str() of np.float32 is the reference; it ships with Debian's python3-torch.
 const PYTHON = process.env.VIRNUCPRO_PYTHON ?? '/usr/bin/python3';
@@ -17,19 +18,8 @@ function numpyStrings(bits: Uint32Array): string[] {
   return result.stdout.toString().split('\n');
 }
 
-/** A small deterministic generator (mulberry32), so failures reproduce. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function sampleValues(): Float32Array {
-  const next = random(1997);
+  const next = seededRandom(1997);
   const values: number[] = [
     0,
     1,

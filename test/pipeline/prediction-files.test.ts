@@ -11,6 +11,7 @@ import {
   summaryLine,
   type FrameScore,
 } from '../../src/pipeline/prediction-files';
+import { seededRandom } from '../../bench/synthetic';
 
 const PYTHON = process.env.VIRNUCPRO_PYTHON ?? '/usr/bin/python3';
 
@@ -37,18 +38,8 @@ table = 'Modified_ID\\tIs_Virus\\n' + ''.join(f"{k}\\t{g[1] >= g[0]}\\n" for k, 
 sys.stdout.write(json.dumps([results, table]))
 `;
 
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function sampleScores(): FrameScore[] {
-  const next = random(7);
+  const next = seededRandom(7);
   const records = [
     'read_b',
     'read_B',
