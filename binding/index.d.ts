@@ -117,7 +117,10 @@ export interface RegistryStats {
 }
 
 export interface NativeAddon {
+  /** Lists devices with their free memory: creates a CUDA context on every visible device. */
   buildInfo(): BuildInfo;
+  /** The CUDA devices this process sees (0 on a CPU build), without creating any CUDA context. */
+  cudaDeviceCount(): number;
   setThreads(intraop: number): void;
 
   loadModel(name: string, path: string, options: LoadOptions): Promise<ModelInfo>;

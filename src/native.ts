@@ -14,6 +14,12 @@ export function packageRoot(): string {
   }
 }
 
+/** The package's version (part of every fingerprint: another version may compute other numbers). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string })
+    .version;
+}
+
 let addon: NativeAddon | undefined;
 
 /** The native addon, loaded once per process on first use. */

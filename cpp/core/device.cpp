@@ -137,6 +137,14 @@ BuildInfo QueryBuildInfo() {
   return info;
 }
 
+int VisibleCudaDeviceCount() {
+#ifdef VIRNUCPRO_WITH_CUDA
+  return CudaDeviceCount();
+#else
+  return 0;
+#endif
+}
+
 void SetIntraopThreads(int threads) {
   if (threads < 1) throw Error(ErrorCode::kInternal, "thread count must be at least 1");
   requested_intraop_threads = threads;

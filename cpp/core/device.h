@@ -54,6 +54,10 @@ struct BuildInfo {
 // Querying free memory creates a CUDA context on every visible device.
 BuildInfo QueryBuildInfo();
 
+// The CUDA devices this process sees (0 on a CPU build). It initialises the driver but creates no
+// context, so a process that only schedules work can ask without holding memory on every GPU.
+int VisibleCudaDeviceCount();
+
 // Sets libtorch's intra-op thread count (worker processes divide the cores between them).
 void SetIntraopThreads(int threads);
 // With OpenMP the count is per calling thread and a thread picks it up once; forwards run on libuv

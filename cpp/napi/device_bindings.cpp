@@ -56,6 +56,10 @@ Napi::Value BuildInfoObject(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value CudaDeviceCountBinding(const Napi::CallbackInfo& info) {
+  return SyncCall(info.Env(), [&] { return Napi::Number::New(info.Env(), VisibleCudaDeviceCount()); });
+}
+
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return SyncCall(info.Env(), [&] {
     if (info.Length() < 1 || !info[0].IsNumber())
@@ -74,6 +78,7 @@ Napi::Value EmptyCacheBinding(const Napi::CallbackInfo& info) {
 
 void RegisterDeviceBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfoObject, "buildInfo"));
+  exports.Set("cudaDeviceCount", Napi::Function::New(env, CudaDeviceCountBinding, "cudaDeviceCount"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("emptyCache", Napi::Function::New(env, EmptyCacheBinding, "emptyCache"));
 }

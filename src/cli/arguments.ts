@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { engineDefaults, engineFlags, type EngineFlag, type EngineOptions } from '../embed/options';
 
-// Option parsers shared by the commands.
+// Option parsers shared by the commands, and the engine's flags built from its one option table.
 
 export function positiveInteger(value: string): number {
   const parsed = Number(value);
@@ -22,19 +23,36 @@ export function devices(value: string): 'cpu' | 'all' | number[] {
   return value.split(',').map(Number);
 }
 
-/** The embedding engine's options, the same for every command that runs the worker pool. */
+const parsers: Record<NonNullable<EngineFlag['parse']>, (value: string) => unknown> = {
+  'positive-integer': positiveInteger,
+  'whole-number': nonNegativeInteger,
+  devices,
+};
+
+const engineKeys = Object.keys(engineFlags) as (keyof EngineOptions)[];
+
+function engineOption(key: keyof EngineOptions): Option {
+  const { flags, description, parse, choices } = engineFlags[key];
+  const option = new Option(flags, description);
+  if (parse) option.argParser(parsers[parse]);
+  if (choices) option.choices(choices);
+  const fallback = engineDefaults[key];
+  if (fallback !== null && typeof fallback !== 'boolean') option.default(fallback);
+  return option;
+}
+
+/** The embedding engine's options, the same flags for every command that runs the worker pool. */
 export function addEngineOptions(command: Command): Command {
-  return command
-    .option('--devices <list>', "'cpu', GPU indices (0,1) or 'all'", devices, 'cpu')
-    .option('--workers <n>', 'CPU worker processes (cores are divided)', positiveInteger, 1)
-    .option(
-      '--tokens-per-batch <n>',
-      'padded tokens per forward call (default: from device memory)',
-      positiveInteger,
-    )
-    .addOption(
-      new Option('--dtype <dtype>', 'weights and activations on the device')
-        .choices(['fp32', 'fp16', 'bf16'])
-        .default('fp32'),
-    );
+  for (const key of engineKeys) command.addOption(engineOption(key));
+  return command;
+}
+
+/** The engine options out of parsed flags (commander's attribute names, mapped back to the table's). */
+export function engineOptionsFrom(parsed: Record<string, unknown>): EngineOptions {
+  const options = { ...engineDefaults };
+  for (const key of engineKeys) {
+    const value = parsed[engineOption(key).attributeName()];
+    if (value !== undefined) (options as Record<string, unknown>)[key] = value;
+  }
+  return options;
 }

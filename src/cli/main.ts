@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { packageRoot } from '../native';
+import { DeviceError } from '../embed/devices';
+import { packageVersion } from '../native';
 import { registerDemoCommand } from './commands/demo';
 import { registerDevicesCommand } from './commands/devices';
 import { registerEmbedCommand } from './commands/embed';
@@ -11,14 +10,10 @@ import { registerPredictCommand } from './commands/predict';
 import { registerTokenizeCommand } from './commands/tokenize';
 import { registerValidateCommand } from './commands/validate';
 
-function version(): string {
-  return JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version;
-}
-
 export function buildProgram(): Command {
   const program = new Command('virnucpro')
     .description('VirNucPro viral-sequence classifier on persistent per-device libtorch workers')
-    .version(version());
+    .version(packageVersion());
   registerDevicesCommand(program);
   registerEmbedCommand(program);
   registerPredictCommand(program);
@@ -34,6 +29,8 @@ if (require.main === module) {
     .parseAsync(process.argv)
     .catch((error: Error) => {
       console.error(`virnucpro: ${error.message}`);
-      process.exit(process.exitCode && process.exitCode !== 0 ? process.exitCode : 1);
+      // options that cannot work are usage errors, like commander's own
+      const usage = error instanceof DeviceError || error instanceof TypeError;
+      process.exit(usage ? 2 : process.exitCode && process.exitCode !== 0 ? process.exitCode : 1);
     });
 }

@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { Dtype, NativeError } from '../../binding';
 import { readManifest, type EmbeddingManifest, type LoadedManifest } from '../models/manifest';
 import { native } from '../native';
-import { cpuTokenBudget, cudaTokenBudget, padBatch, planBatches, splitBatch, type Batch } from './batching';
+import { cpuTokenBudget, cudaTokenBudget, padBatch } from './batching';
+import { runBatches, type RunStats } from './batch-runner';
 
 export type LoadedEmbeddingManifest = LoadedManifest & EmbeddingManifest;
 
@@ -19,33 +20,6 @@ export interface TokenizedSequences {
   ids: Int32Array;
   offsets: Uint32Array;
   lengths: Uint32Array;
-}
-
-export interface BatchProgress {
-  sequences: number;
-  tokens: number;
-}
-
-export interface EmbedRunStats {
-  batches: number;
-  tokens: number;
-  paddedTokens: number;
-  forwardSeconds: number;
-  /** batches halved after an out-of-memory error */
-  oomSplits: number;
-}
-
-export class SequenceOutOfMemoryError extends Error {
-  override name = 'SequenceOutOfMemoryError';
-  constructor(
-    readonly index: number,
-    readonly tokens: number,
-    cause: unknown,
-  ) {
-    super(`out of memory on a single sequence of ${tokens} tokens; lower --tokens-per-batch will not help`, {
-      cause,
-    });
-  }
 }
 
 export function readEmbeddingManifest(dir: string): LoadedEmbeddingManifest {
@@ -101,6 +75,10 @@ export class EmbeddingModel {
     return this.manifest.dim;
   }
 
+  get dtype(): Dtype {
+    return this.options.dtype;
+  }
+
   async tokenize(sequences: string[]): Promise<TokenizedSequences> {
     const { ids, offsets } = await native().tokenize(this.name, sequences);
     const lengths = new Uint32Array(sequences.length);
@@ -112,49 +90,50 @@ export class EmbeddingModel {
    * Pooled embeddings [N, dim] in input order. The next batch is padded while the current one runs
    * off the JS thread; a batch that runs out of memory is halved and retried.
    */
-  async embed(
+  embed(
     tokenized: TokenizedSequences,
-    onBatch?: (progress: BatchProgress) => void,
-  ): Promise<{ embeddings: Float32Array; stats: EmbedRunStats }> {
+    onBatch?: (progress: { indices: number[]; tokens: number }) => void,
+  ): Promise<{ embeddings: Float32Array; stats: RunStats }> {
     const { ids, offsets, lengths } = tokenized;
-    const embeddings = new Float32Array(lengths.length * this.dim);
-    const stats: EmbedRunStats = { batches: 0, tokens: 0, paddedTokens: 0, forwardSeconds: 0, oomSplits: 0 };
     const tokensOf = (index: number): Int32Array => ids.subarray(offsets[index], offsets[index + 1]);
-    const pad = (batch: Batch) => padBatch(tokensOf, batch, this.padId);
-
-    const run = async (batch: Batch, padded: ReturnType<typeof pad>): Promise<void> => {
-      let output;
-      try {
-        output = await native().forward(this.name, { ...padded, pooling: this.manifest.pooling });
-      } catch (error) {
-        if ((error as NativeError).code !== 'ERR_OUT_OF_MEMORY') throw error;
-        if (batch.indices.length === 1) {
-          throw new SequenceOutOfMemoryError(batch.indices[0], batch.width, error);
-        }
-        stats.oomSplits++;
-        for (const half of splitBatch(batch, lengths)) await run(half, pad(half));
-        return;
-      }
-      batch.indices.forEach((index, row) => {
-        embeddings.set(output.data.subarray(row * this.dim, (row + 1) * this.dim), index * this.dim);
-      });
-      const tokens = batch.indices.reduce((sum, index) => sum + lengths[index], 0);
-      stats.batches++;
-      stats.tokens += tokens;
-      stats.paddedTokens += padded.tokens.length;
-      stats.forwardSeconds += output.forwardSeconds;
-      onBatch?.({ sequences: batch.indices.length, tokens });
-    };
-
-    const batches = planBatches(lengths, this.tokenBudget);
-    let next = batches.length > 0 ? pad(batches[0]) : null;
-    for (let b = 0; b < batches.length; b++) {
-      const running = run(batches[b], next as ReturnType<typeof pad>);
-      next = b + 1 < batches.length ? pad(batches[b + 1]) : null;
-      await running;
-    }
-    return { embeddings, stats };
+    const pooling = this.manifest.pooling;
+    return runBatches(
+      lengths,
+      this.tokenBudget,
+      {
+        dim: this.dim,
+        prepare: (batch) => padBatch(tokensOf, batch, this.padId),
+        forward: async (padded) => {
+          const output = await native().forward(this.name, { ...padded, pooling });
+          return { data: output.data, seconds: output.forwardSeconds, paddedTokens: padded.tokens.length };
+        },
+        isOutOfMemory: (error) => (error as NativeError).code === 'ERR_OUT_OF_MEMORY',
+      },
+      onBatch,
+    );
   }
+}
+
+/** One tokenized set holding several, in order (to batch across files). */
+export function concatTokenized(parts: TokenizedSequences[]): TokenizedSequences {
+  const count = parts.reduce((sum, part) => sum + part.lengths.length, 0);
+  const tokens = parts.reduce((sum, part) => sum + part.ids.length, 0);
+  const ids = new Int32Array(tokens);
+  const offsets = new Uint32Array(count + 1);
+  const lengths = new Uint32Array(count);
+  let sequence = 0;
+  let at = 0;
+  for (const part of parts) {
+    ids.set(part.ids, at);
+    for (let i = 0; i < part.lengths.length; i++) {
+      offsets[sequence] = at + part.offsets[i];
+      lengths[sequence] = part.lengths[i];
+      sequence++;
+    }
+    at += part.ids.length;
+  }
+  offsets[count] = at;
+  return { ids, offsets, lengths };
 }
 
 function defaultTokenBudget(manifest: EmbeddingManifest, options: EmbeddingModelOptions): number {

@@ -1,37 +1,22 @@
 import { z } from 'zod';
+import { resolveDtype } from './devices';
 import { EmbeddingModel } from './embedding-model';
+import { dtypeSchema, engineOptionsSchema, parseOptions } from './options';
 import { EmbeddingPool } from './pool';
 
-const dtype = z.enum(['fp32', 'fp16', 'bf16']);
-const positiveInt = z.number().int().positive();
-
-export const embeddingPoolOptionsSchema = z.strictObject({
-  /** model folders (exported by scripts/export-models.py); each worker loads all of them once */
+export const embeddingPoolOptionsSchema = engineOptionsSchema.extend({
+  /** model folders (exported by `virnucpro export`); each worker loads all of them once */
   models: z.array(z.string().min(1)).min(1),
-  devices: z
-    .union([z.literal('cpu'), z.literal('all'), z.array(z.number().int().nonnegative()).min(1)])
-    .default('cpu'),
-  /** CPU worker processes; GPUs always get one each */
-  workers: positiveInt.default(1),
-  tokensPerBatch: positiveInt.nullable().default(null),
-  dtype: dtype.default('fp32'),
-  persistent: z.boolean().default(true),
-  cacheClearInterval: positiveInt.default(10),
-  maxRetries: z.number().int().nonnegative().default(2),
+  /** a classifier folder each worker also loads, for classify jobs */
+  classifier: z.string().min(1).nullable().default(null),
   duplicateIds: z.enum(['error', 'allow']).default('error'),
 });
 
 export type EmbeddingPoolOptions = z.input<typeof embeddingPoolOptionsSchema>;
 
-function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new TypeError(`invalid ${what}: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
-}
-
 /** A pool of worker processes (one per GPU, or N on CPU), each holding the models for its lifetime. */
 export function createEmbeddingPool(options: EmbeddingPoolOptions): EmbeddingPool {
-  return new EmbeddingPool(parse(embeddingPoolOptionsSchema, options, 'embedding pool options'));
+  return new EmbeddingPool(parseOptions(embeddingPoolOptionsSchema, options, 'embedding pool options'));
 }
 
 export const embedSequencesOptionsSchema = z.strictObject({
@@ -40,8 +25,8 @@ export const embedSequencesOptionsSchema = z.strictObject({
     .string()
     .regex(/^(cpu|cuda:\d+)$/)
     .default('cpu'),
-  dtype: dtype.default('fp32'),
-  tokensPerBatch: positiveInt.nullable().default(null),
+  dtype: dtypeSchema.default('auto'),
+  tokensPerBatch: engineOptionsSchema.shape.tokensPerBatch,
 });
 
 const sequencesSchema = z.array(z.strictObject({ id: z.string(), sequence: z.string() }));
@@ -55,15 +40,21 @@ export interface SequenceEmbeddings {
   data: Float32Array;
 }
 
-/** Embeds a few sequences in this process (the model stays loaded in it); no worker processes. */
+/**
+ * Embeds a few sequences in this process, no worker processes. The model is loaded on the first call
+ * and stays loaded in this process: later calls with the same folder, device and dtype reuse it.
+ */
 export async function embedSequences(
   modelDir: string,
   sequences: { id: string; sequence: string }[],
   options: z.input<typeof embedSequencesOptionsSchema> = {},
 ): Promise<SequenceEmbeddings> {
-  const parsedOptions = parse(embedSequencesOptionsSchema, options, 'embedSequences options');
-  const parsedSequences = parse(sequencesSchema, sequences, 'sequences');
-  const model = await EmbeddingModel.load(modelDir, parsedOptions);
+  const parsedOptions = parseOptions(embedSequencesOptionsSchema, options, 'embedSequences options');
+  const parsedSequences = parseOptions(sequencesSchema, sequences, 'sequences');
+  const model = await EmbeddingModel.load(modelDir, {
+    ...parsedOptions,
+    dtype: resolveDtype(parsedOptions.dtype, parsedOptions.device),
+  });
   const tokenized = await model.tokenize(parsedSequences.map((record) => record.sequence));
   const { embeddings } = await model.embed(tokenized);
   const dim = model.dim;
@@ -75,5 +66,9 @@ export async function embedSequences(
   };
 }
 
-export type { EmbedFilesResult, FileFailure, PoolEvent, PoolStats, WorkerStats } from './pool';
+export { readEmbeddings, type Embeddings } from '../io/embeddings-file';
+export type { EmbedFilesResult, FileFailure } from './embed-files';
+export type { ClassifyJob, EmbedJob, Job, JobErrorCode, JobResult, JobStats, JobStatus } from './jobs';
+export { engineDefaults, engineOptionsSchema, type EngineOptionsInput } from './options';
+export type { PoolEvent, PoolStats, WorkerStats } from './pool';
 export { EmbeddingPool };

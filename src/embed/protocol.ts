@@ -1,19 +1,21 @@
 import type { Dtype } from '../../binding';
-import type { EmbedFileResult } from './embed-file';
+import type { ErrorPayload } from './job-errors';
+import type { Job, JobStats } from './jobs';
 
 // Messages between the pool (parent) and a worker process, over Node's IPC channel.
 
 /** Given to a worker in the VIRNUCPRO_WORKER environment variable as JSON. */
 export interface WorkerConfig {
-  /** model folders, each loaded once at start */
+  /** embedding model folders, each loaded once at start */
   models: string[];
+  /** the classifier folder, loaded once at start, or null */
+  classifier: string | null;
   /** 'cpu', or 'cuda:0' (the parent narrows CUDA_VISIBLE_DEVICES to the worker's GPU) */
   device: string;
   dtype: Dtype;
   /** intra-op threads on CPU; null leaves libtorch's default */
   threads: number | null;
   tokensPerBatch: number | null;
-  /** emptyCache() after every this many embedded files */
   cacheClearInterval: number;
   duplicateIds: 'error' | 'allow';
 }
@@ -21,14 +23,6 @@ export interface WorkerConfig {
 export const workerConfigVariable = 'VIRNUCPRO_WORKER';
 /** Test-only: `count:minRows` makes the next `count` forward calls of >= minRows rows fail with ERR_OUT_OF_MEMORY. */
 export const injectOutOfMemoryVariable = 'VIRNUCPRO_TEST_INJECT_OOM';
-
-export interface FileJob {
-  id: number;
-  file: string;
-  outDir: string;
-  /** one of WorkerConfig.models */
-  model: string;
-}
 
 /** Cumulative counters of one worker process. */
 export interface WorkerCounters {
@@ -44,26 +38,22 @@ export interface WorkerCounters {
   oomSplits: number;
 }
 
-export type ParentMessage = { type: 'job'; job: FileJob } | { type: 'close' };
-
-export interface ErrorPayload {
-  message: string;
-  code?: string;
-}
+export type ParentMessage = { type: 'jobs'; jobs: Job[] } | { type: 'close' };
 
 /** What a worker found at start: the environment its addon saw, and the batch budget per model. */
 export interface WorkerSetup {
   visibleDevices: string | null;
   /** PYTORCH_CUDA_ALLOC_CONF as the addon left it */
   allocConf: string | null;
+  dtype: Dtype;
   tokenBudgets: Record<string, number>;
 }
 
 export type WorkerMessage =
   | { type: 'ready'; counters: WorkerCounters; setup: WorkerSetup }
-  | { type: 'progress'; jobId: number; sequences: number; tokens: number }
-  | { type: 'done'; jobId: number; result: EmbedFileResult; counters: WorkerCounters }
-  | { type: 'failed'; jobId: number; error: ErrorPayload; counters: WorkerCounters }
+  | { type: 'progress'; jobIds: string[]; model: string; sequences: number; tokens: number }
+  | { type: 'done'; jobId: string; stats: JobStats; counters: WorkerCounters }
+  | { type: 'failed'; jobId: string; error: ErrorPayload; counters: WorkerCounters }
   /** the worker cannot start (a model failed to load); it exits after sending this */
   | { type: 'fatal'; error: ErrorPayload };
 
@@ -81,7 +71,8 @@ export function zeroCounters(): WorkerCounters {
   };
 }
 
-export function errorPayload(error: unknown): ErrorPayload {
-  const { message, code } = error as { message?: string; code?: unknown };
-  return { message: message ?? String(error), ...(typeof code === 'string' ? { code } : {}) };
+export function addCounters(a: WorkerCounters, b: WorkerCounters): WorkerCounters {
+  const sum = zeroCounters();
+  for (const key of Object.keys(sum) as (keyof WorkerCounters)[]) sum[key] = a[key] + b[key];
+  return sum;
 }

@@ -1,16 +1,17 @@
-// A pool worker process (dist/src/embed/worker.js): loads its models once, then embeds the files the
-// parent sends until told to close. CUDA_VISIBLE_DEVICES and PYTORCH_CUDA_ALLOC_CONF arrive in the
-// environment, set by the parent before this process (and so the addon) started.
+// A pool worker process (dist/src/embed/worker.js): loads its models once, then runs the jobs the parent
+// sends until told to close. Its environment (CUDA_VISIBLE_DEVICES) comes from the parent; the addon
+// applies the allocator setting when it loads, before CUDA starts.
 import type { AtomicFileWriter } from '../io/atomic-write';
 import { native } from '../native';
-import { embedPreparedFile, prepareFile, type PreparedFile } from './embed-file';
+import { loadClassifier, runClassifyJob, type LoadedClassifier } from './classify-job';
 import { EmbeddingModel } from './embedding-model';
+import { prepareEmbedJob, runEmbedGroup, type PreparedJob } from './embed-job';
+import { errorPayload, JobError } from './job-errors';
+import type { EmbedJob, Job, JobStats } from './jobs';
 import {
-  errorPayload,
   injectOutOfMemoryVariable,
   workerConfigVariable,
   zeroCounters,
-  type FileJob,
   type ParentMessage,
   type WorkerConfig,
   type WorkerMessage,
@@ -18,9 +19,10 @@ import {
 
 const config = JSON.parse(process.env[workerConfigVariable] ?? 'null') as WorkerConfig;
 const counters = zeroCounters();
-const queue: FileJob[] = [];
-const preparing = new Map<number, Promise<PreparedFile>>();
+const queue: Job[] = [];
+const preparing = new Map<string, Promise<PreparedJob>>();
 const models = new Map<string, EmbeddingModel>();
+let classifier: LoadedClassifier | null = null;
 let ready = false;
 let busy = false;
 let closing = false;
@@ -45,52 +47,109 @@ async function abandon(): Promise<void> {
   process.kill(process.pid, 'SIGKILL');
 }
 
-function prepare(job: FileJob): Promise<PreparedFile> {
+const trackWriter = (writer: AtomicFileWriter | null) => (currentWriter = writer);
+
+function modelOf(job: EmbedJob): EmbeddingModel {
+  const model = models.get(job.model);
+  if (!model) throw new JobError('E_MODEL', `model ${job.model} is not loaded in this worker`);
+  return model;
+}
+
+function prepare(job: EmbedJob): Promise<PreparedJob> {
   let pending = preparing.get(job.id);
   if (!pending) {
-    const model = models.get(job.model);
-    pending = model
-      ? prepareFile(model, job.file, job.outDir, config.duplicateIds)
-      : Promise.reject(new Error(`model ${job.model} is not loaded in this worker`));
+    pending = Promise.resolve().then(() => prepareEmbedJob(modelOf(job), job, config.duplicateIds));
     pending.catch(() => undefined); // observed when the job's turn comes
     preparing.set(job.id, pending);
   }
   return pending;
 }
 
-async function runJob(job: FileJob): Promise<void> {
+function finished(job: Job, stats: JobStats): void {
+  counters.files++;
+  counters.sequences += stats.sequences;
+  counters.tokens += stats.tokens;
+  if (counters.files % config.cacheClearInterval === 0) native().emptyCache();
+  counters.cacheClears = native().stats().emptyCacheCalls;
+  send({ type: 'done', jobId: job.id, stats, counters: { ...counters } });
+}
+
+function failed(job: Job, error: unknown): void {
+  send({ type: 'failed', jobId: job.id, error: errorPayload(error), counters: { ...counters } });
+}
+
+/** The next jobs to run together: a classify job alone, or every queued embed job of the head's model. */
+function nextGroup(): Job[] {
+  const head = queue.shift() as Job;
+  if (head.kind === 'classify') return [head];
+  const group: Job[] = [head];
+  for (let i = 0; i < queue.length;) {
+    const job = queue[i];
+    if (job.kind === 'embed' && job.model === head.model) group.push(...queue.splice(i, 1));
+    else i++;
+  }
+  return group;
+}
+
+async function runEmbedJobs(jobs: EmbedJob[]): Promise<void> {
+  const prepared: PreparedJob[] = [];
+  for (const job of jobs) {
+    try {
+      prepared.push(await prepare(job));
+    } catch (error) {
+      failed(job, error);
+    } finally {
+      preparing.delete(job.id);
+    }
+  }
+  // Read and tokenize what is queued next while these run on the device.
+  for (const job of queue) if (job.kind === 'embed') void prepare(job).catch(() => undefined);
+  if (prepared.length === 0) return;
+  const model = modelOf(prepared[0].job);
+  const written = new Set<EmbedJob>();
   try {
-    const prepared = await prepare(job);
-    // Read and tokenize the next file while this one runs on the device.
-    if (queue.length > 0) void prepare(queue[0]);
-    const model = models.get(job.model) as EmbeddingModel;
-    const result = await embedPreparedFile(
-      model,
-      prepared,
-      ({ sequences, tokens }) => send({ type: 'progress', jobId: job.id, sequences, tokens }),
-      (writer) => (currentWriter = writer),
-    );
-    counters.files++;
-    counters.sequences += result.sequences;
-    counters.tokens += result.tokens;
-    counters.forwardSeconds += result.forwardSeconds;
-    counters.oomSplits += result.oomSplits;
-    counters.paddedTokens += result.paddedTokens;
-    counters.batches += result.batches;
-    if (counters.files % config.cacheClearInterval === 0) native().emptyCache();
-    counters.cacheClears = native().stats().emptyCacheCalls;
-    send({ type: 'done', jobId: job.id, result, counters: { ...counters } });
+    const stats = await runEmbedGroup(model, prepared, {
+      onBatch: ({ jobIds, sequences, tokens }) =>
+        send({ type: 'progress', jobIds, model: model.manifest.dir, sequences, tokens }),
+      onWriter: trackWriter,
+      onJobDone: (job, jobStats) => {
+        written.add(job);
+        finished(job, jobStats);
+      },
+    });
+    counters.batches += stats.batches;
+    counters.paddedTokens += stats.paddedTokens;
+    counters.forwardSeconds += stats.forwardSeconds;
+    counters.oomSplits += stats.oomSplits;
   } catch (error) {
-    send({ type: 'failed', jobId: job.id, error: errorPayload(error), counters: { ...counters } });
-  } finally {
-    preparing.delete(job.id);
+    const left = prepared.filter((part) => !written.has(part.job));
+    // Shared batches hide whose record failed: run what is left one job at a time to say which.
+    if (left.length > 1) {
+      for (const part of left) {
+        preparing.set(part.job.id, Promise.resolve(part));
+        await runEmbedJobs([part.job]);
+      }
+    } else {
+      for (const part of left) failed(part.job, error);
+    }
+  }
+}
+
+async function runGroup(group: Job[]): Promise<void> {
+  const [head] = group;
+  if (head.kind === 'embed') return runEmbedJobs(group as EmbedJob[]);
+  try {
+    if (!classifier) throw new JobError('E_MODEL', 'this worker holds no classifier');
+    finished(head, await runClassifyJob(classifier, head, trackWriter));
+  } catch (error) {
+    failed(head, error);
   }
 }
 
 async function pump(): Promise<void> {
   if (!ready || busy) return;
   busy = true;
-  for (let job = queue.shift(); job; job = queue.shift()) await runJob(job);
+  while (queue.length > 0) await runGroup(nextGroup());
   busy = false;
   if (closing) await exit(0);
 }
@@ -111,6 +170,7 @@ async function start(): Promise<void> {
     });
     models.set(dir, model);
   }
+  if (config.classifier) classifier = await loadClassifier(config.classifier, config.device);
   // read after every model is loaded: a device budget is measured from the memory left
   const tokenBudgets = Object.fromEntries([...models].map(([dir, model]) => [dir, model.tokenBudget]));
   counters.modelLoads = addon.stats().modelLoads;
@@ -118,6 +178,7 @@ async function start(): Promise<void> {
   const setup = {
     visibleDevices: process.env.CUDA_VISIBLE_DEVICES ?? null,
     allocConf: addon.buildInfo().allocConf,
+    dtype: config.dtype,
     tokenBudgets,
   };
   send({ type: 'ready', counters: { ...counters }, setup });
@@ -125,7 +186,7 @@ async function start(): Promise<void> {
 }
 
 process.on('message', (message: ParentMessage) => {
-  if (message.type === 'job') queue.push(message.job);
+  if (message.type === 'jobs') queue.push(...message.jobs);
   else closing = true;
   void pump();
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 // Outputs appear complete or not at all: bytes go to a temporary file in the same folder, which is
@@ -107,4 +107,22 @@ export async function withAtomicFile<T>(
 /** Writes a whole file atomically. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   return withAtomicFile(file, (writer) => writer.write(data));
+}
+
+/** Whether `name` is a temporary of an AtomicFileWriter (of process `pid`, when given). */
+export function isTemporaryName(name: string, pid?: number): boolean {
+  const match = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name);
+  return match !== null && (pid === undefined || Number(match[1]) === pid);
+}
+
+/** Removes the temporaries that process `pid` left for `file` (a process killed with SIGKILL cannot remove its own). */
+export async function removeTemporaries(file: string, pid: number): Promise<void> {
+  const folder = path.dirname(file);
+  const prefix = `.${path.basename(file)}.`;
+  const names = await readdir(folder).catch(() => [] as string[]);
+  await Promise.all(
+    names
+      .filter((name) => name.startsWith(prefix) && isTemporaryName(name, pid))
+      .map((name) => rm(path.join(folder, name), { force: true })),
+  );
 }

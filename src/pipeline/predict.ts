@@ -1,66 +1,42 @@
-import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { createEmbeddingPool, type FileFailure, type PoolEvent, type PoolStats } from '../embed';
-import { outputPathFor } from '../embed/embed-file';
-import { AtomicFileWriter, writeFileAtomic } from '../io/atomic-write';
-import { readFasta } from '../io/fasta';
 import {
-  readManifest,
-  type ClassifierManifest,
-  type EmbeddingManifest,
-  type LoadedManifest,
-} from '../models/manifest';
-import { native } from '../native';
-import { chunkSpans } from './chunk';
-import {
-  classifyRows,
-  loadClassifier,
-  mergeFeatures,
-  readEmbeddingsFile,
-  type FeatureModel,
-} from './classify';
-import { PREDICTION_PLOT, renderPlotSvg, wantsPlot, type PlotRecord } from './plot';
-import {
-  ChunkScores,
-  chunkIsVirus,
-  HIGHEST_SCORE,
-  highestScoreTable,
-  modifiedId,
-  PREDICTION_HEADER,
-  PREDICTION_RESULTS,
-  PREDICTION_SUMMARY,
-  predictionLine,
-  summarizeRecord,
-  SUMMARY_HEADER,
-  summaryLine,
-  type RecordCall,
-} from './prediction-files';
+  createEmbeddingPool,
+  type EmbeddingPool,
+  type Job,
+  type JobResult,
+  type PoolEvent,
+  type PoolStats,
+} from '../embed';
+import { DeviceError } from '../embed/devices';
+import { embeddingPoolOptionsSchema } from '../embed/index';
+import { engineOptionsSchema } from '../embed/options';
+import { writeFileAtomic } from '../io/atomic-write';
+import { fingerprintOf } from '../io/fingerprint';
+import { FINAL_FILES, writePredictionOutputs, type ScoredShard } from './predict-outputs';
 import { PredictError, PredictInterrupted } from './predict-errors';
-import { prepareShards, RECORDS_FILE, type PrepareResult } from './prepare';
+import { loadModelSet, runFingerprint, type ModelSet } from './predict-models';
+import { intermediateNames, inputStem, type RecordCall } from './prediction-files';
+import { prepareShards, type PrepareResult } from './prepare';
+import { checkWritablePath, RunFolder, WORK_DIR, type RunRecord } from './run-folder';
 
-// `predict`: FASTA in, VirNucPro's prediction files out. Each stage reads what the previous one wrote
-// in OUTDIR/.virnucpro-work, and every file there is written atomically, so a killed run resumes from
-// the last complete file and finishes with the same bytes as an uninterrupted one.
+// `predict`: FASTA in, VirNucPro's prediction files out, as a list of stages. Each stage reads what the
+// previous one wrote in OUTDIR/.virnucpro-work, every file there is written atomically, and every job
+// output carries the fingerprint of what it was made from, so a killed run resumes from the last
+// complete file and finishes with the same bytes as an uninterrupted one.
 
 const positiveInt = z.number().int().positive();
 
-export const predictOptionsSchema = z
-  .strictObject({
+export const predictOptionsSchema = engineOptionsSchema
+  .extend({
     inputs: z.array(z.string().min(1)).min(1),
     outDir: z.string().min(1),
     /** folder with the exported esm2/, dnabert-s/ and classifier/ */
     models: z.string().min(1),
     /** must match the classifier's; default: the classifier's */
     chunkSize: positiveInt.optional(),
-    devices: z
-      .union([z.literal('cpu'), z.literal('all'), z.array(z.number().int().nonnegative()).min(1)])
-      .default('cpu'),
-    workers: positiveInt.default(1),
-    tokensPerBatch: positiveInt.nullable().default(null),
-    dtype: z.enum(['fp32', 'fp16', 'bf16']).default('fp32'),
     resume: z.boolean().default(false),
     force: z.boolean().default(false),
     keepIntermediate: z.boolean().default(false),
@@ -96,6 +72,13 @@ export interface PredictHooks {
   signal?: AbortSignal;
 }
 
+/** A shard whose embedding or classification failed after retries. */
+export interface ShardFailure {
+  shard: string;
+  code: string;
+  message: string;
+}
+
 export interface PredictResult {
   /** 0 all done, 2 partial (shards failed after retries; listed in `failed`) */
   exitCode: 0 | 2;
@@ -104,450 +87,306 @@ export interface PredictResult {
   records: number;
   frames: number;
   calls: Record<RecordCall, number>;
-  failed: FileFailure[];
+  failed: ShardFailure[];
   alreadyComplete: boolean;
 }
 
-const WORK_DIR = '.virnucpro-work';
-const RUN_FILE = '.virnucpro-run.json';
 const EMBEDDINGS_DIR = 'embeddings';
-const FINAL_FILES = [PREDICTION_RESULTS, HIGHEST_SCORE, PREDICTION_SUMMARY, PREDICTION_PLOT];
 
-interface ModelSet {
-  esm2: LoadedManifest & EmbeddingManifest;
-  dnabert: LoadedManifest & EmbeddingManifest;
-  classifier: LoadedManifest & ClassifierManifest;
+function parse(input: PredictOptions): Options {
+  const parsed = predictOptionsSchema.safeParse(input);
+  if (!parsed.success)
+    throw new PredictError(`invalid predict options: ${z.prettifyError(parsed.error)}`, 'E_USAGE');
+  return parsed.data;
 }
 
-function loadModels(dir: string, chunkSize: number | undefined): ModelSet {
-  const load = (name: string, kind: string) => {
-    const folder = path.join(dir, name);
-    if (!existsSync(path.join(folder, 'manifest.json'))) {
-      throw new PredictError(`${folder}: no exported model (manifest.json); see 'virnucpro export --help'`);
-    }
-    const manifest = readManifest(folder);
-    if (manifest.kind !== kind)
-      throw new PredictError(`${folder}: a ${manifest.kind} model, expected ${kind}`);
-    return manifest;
-  };
-  const models = {
-    esm2: load('esm2', 'esm2') as ModelSet['esm2'],
-    dnabert: load('dnabert-s', 'dnabert-s') as ModelSet['dnabert'],
-    classifier: load('classifier', 'classifier') as ModelSet['classifier'],
-  };
-  const trained = models.classifier.chunk_size;
-  if (chunkSize !== undefined && chunkSize !== trained) {
-    throw new PredictError(
-      `chunk size ${chunkSize} does not match the classifier in ${models.classifier.dir}, trained on ${trained}-nt chunks`,
+function createPool(options: Options, models: ModelSet): EmbeddingPool {
+  const engine = Object.fromEntries(
+    Object.keys(engineOptionsSchema.shape).map((key) => [key, options[key as keyof Options]]),
+  );
+  try {
+    return createEmbeddingPool(
+      embeddingPoolOptionsSchema.parse({
+        ...engine,
+        models: [models.dnabert.dir, models.esm2.dir],
+        classifier: models.classifier.dir,
+      }),
     );
+  } catch (error) {
+    if (error instanceof DeviceError) throw new PredictError(error.message, 'E_USAGE');
+    throw error;
   }
-  for (const feature of models.classifier.features) {
-    const dim = feature.model === 'esm2' ? models.esm2.dim : models.dnabert.dim;
-    if (dim !== feature.dim) {
-      throw new PredictError(
-        `the classifier expects ${feature.dim} ${feature.model} values per frame; the model gives ${dim}`,
-      );
-    }
-  }
-  return models;
 }
 
-/** What a resumed run must share with the interrupted one. */
-async function fingerprint(options: Options, models: ModelSet, chunkSize: number) {
-  const inputs = [];
-  for (const input of options.inputs) {
-    let info;
-    try {
-      info = await stat(input);
-    } catch {
-      throw new PredictError(`${input}: no such file`);
-    }
-    inputs.push({ path: path.resolve(input), size: info.size, mtimeMs: info.mtimeMs });
+/** Every path this run may write in the folder (recorded so a later --force deletes exactly these). */
+function plannedFiles(options: Options, chunkSize: number): string[] {
+  const files = [...FINAL_FILES, WORK_DIR];
+  if (options.keepIntermediate) {
+    files.push(EMBEDDINGS_DIR);
+    for (const input of options.inputs)
+      files.push(...Object.values(intermediateNames(inputStem(input), chunkSize)));
   }
-  return {
-    format: 'virnucpro-predict/1',
-    inputs,
+  if (options.report && path.resolve(path.dirname(options.report)) === path.resolve(options.outDir)) {
+    files.push(path.basename(options.report));
+  }
+  return files;
+}
+
+export async function predict(input: PredictOptions, hooks: PredictHooks = {}): Promise<PredictResult> {
+  const options = parse(input);
+  const emit = (event: PredictEvent) => hooks.onEvent?.(event);
+  // Everything cheap is checked before anything is created.
+  const models = await loadModelSet(options.models, options.chunkSize);
+  const chunkSize = models.classifier.chunk_size;
+  const pool = createPool(options, models);
+  if (options.report) await checkWritablePath(options.report, 'the report');
+  const dtype = pool.numericOptions.dtype;
+  const fingerprint = await runFingerprint(options.inputs, models, {
+    dtype,
     chunkSize,
     shardSize: options.shardSize,
     renameDuplicates: options.renameDuplicates,
     keepIntermediate: options.keepIntermediate,
-    models: [models.dnabert, models.esm2, models.classifier].map((m) => ({
-      arch: m.arch,
-      sha256: m.source_sha256,
-    })),
+  });
+  const folder = await RunFolder.claim(options.outDir, {
+    resume: options.resume,
+    force: options.force,
+    fingerprint,
+    inputs: options.inputs,
+  });
+  const record: RunRecord = {
+    format: 'virnucpro-run/1',
+    fingerprint,
+    files: plannedFiles(options, chunkSize),
+    complete: false,
   };
-}
-
-type Fingerprint = Awaited<ReturnType<typeof fingerprint>>;
-
-interface RunState {
-  fingerprint: Fingerprint;
-  complete: boolean;
-}
-
-/** Deletes what an earlier run of predict left in the folder (never anything else). */
-async function removeRunFiles(outDir: string): Promise<void> {
-  const names = await readdir(outDir).catch(() => [] as string[]);
-  const ours = (name: string) =>
-    FINAL_FILES.includes(name) ||
-    name === WORK_DIR ||
-    name === RUN_FILE ||
-    name === EMBEDDINGS_DIR ||
-    /_chunked\d+\.fa$|_identified_nucleotide\.fa$|_identified_protein\.faa$/.test(name) ||
-    /^\..*\.tmp$/.test(name);
-  await Promise.all(
-    names.filter(ours).map((name) => rm(path.join(outDir, name), { recursive: true, force: true })),
-  );
-}
-
-/** Temporaries of a killed process (`.<name>.<pid>.<random>.tmp`), in the folder and below. */
-async function removeTemporaries(dir: string): Promise<void> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  await Promise.all(
-    entries.map((entry) => {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) return removeTemporaries(full);
-      return /^\..*\.tmp$/.test(entry.name) ? rm(full, { force: true }) : Promise.resolve();
-    }),
-  );
-}
-
-/** Applies the folder policy: refuse an existing folder unless resuming or forced. Returns the saved state. */
-async function claimOutDir(options: Options, current: Fingerprint): Promise<RunState | null> {
-  const { outDir } = options;
-  const entries = existsSync(outDir) ? await readdir(outDir) : [];
-  if (entries.length > 0 && !options.resume && !options.force) {
-    throw new PredictError(
-      `${outDir} already exists and is not empty; use --resume to continue an interrupted run there, or --force to start over`,
-    );
-  }
-  if (options.force) await removeRunFiles(outDir);
-  await mkdir(outDir, { recursive: true });
-  if (!options.resume) return null;
-  let state: RunState;
   try {
-    state = JSON.parse(await readFile(path.join(outDir, RUN_FILE), 'utf8')) as RunState;
-  } catch {
-    if (entries.length === 0) return null;
-    throw new PredictError(`${outDir}: no interrupted predict run to resume; use --force to start over`);
-  }
-  if (JSON.stringify(state.fingerprint) !== JSON.stringify(current)) {
-    throw new PredictError(
-      `${outDir}: the inputs, models or options differ from the run being resumed; use --force to start over`,
+    if (folder.resumed?.complete) {
+      emit({ type: 'info', message: `${options.outDir}: this run is already complete; nothing to do` });
+      return { ...(folder.resumed.result as PredictResult), alreadyComplete: true };
+    }
+    await folder.writeRecord(record);
+    const prepared = await prepareStage(options, folder, chunkSize, emit, hooks.signal);
+    const shards = await embedAndClassify(pool, models, folder, prepared, fingerprint, emit, hooks.signal);
+    emit({ type: 'stage', stage: 'write', total: prepared.records, unit: 'records' });
+    const { calls } = await writePredictionOutputs(
+      folder.dir,
+      folder.workDir,
+      chunkSize,
+      options.plot,
+      shards.scored,
     );
+    emit({ type: 'advance', stage: 'write', amount: prepared.records });
+    emit({ type: 'stage-done', stage: 'write' });
+    const files = [...FINAL_FILES];
+    if (options.keepIntermediate) files.push(...prepared.intermediates);
+    if (options.keepIntermediate && shards.failed.length === 0) {
+      await keepEmbeddings(folder);
+      files.push(EMBEDDINGS_DIR);
+    }
+    const result: PredictResult = {
+      exitCode: shards.failed.length > 0 ? 2 : 0,
+      outDir: options.outDir,
+      files,
+      records: prepared.records,
+      frames: prepared.frames,
+      calls,
+      failed: shards.failed,
+      alreadyComplete: false,
+    };
+    if (options.report) {
+      const report = {
+        ...result,
+        inputs: options.inputs,
+        chunkSize,
+        chunks: prepared.chunks,
+        shards: prepared.shards.length,
+        renames: prepared.renames,
+        emptyRecords: prepared.emptyRecords,
+        pool: shards.stats,
+      };
+      await writeFileAtomic(options.report, `${JSON.stringify(report, null, 2)}\n`);
+    }
+    if (shards.failed.length === 0) {
+      await folder.writeRecord({ ...record, complete: true, result });
+      await rm(folder.workDir, { recursive: true, force: true });
+    }
+    return result;
+  } finally {
+    await pool.close();
+    await folder.release();
   }
-  await removeTemporaries(outDir);
-  return state;
-}
-
-function classifierDevice(devices: Options['devices']): string {
-  if (devices === 'cpu') return 'cpu';
-  if (devices === 'all') return native().buildInfo().cudaDeviceCount > 0 ? 'cuda:0' : 'cpu';
-  return `cuda:${devices[0]}`;
-}
-
-async function* tsvRows(file: string): AsyncGenerator<string[]> {
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  for await (const line of lines) if (line !== '') yield line.split('\t');
-}
-
-async function frameIdsOf(file: string): Promise<string[]> {
-  const ids: string[] = [];
-  for await (const record of readFasta(file, { duplicateIds: 'allow' })) ids.push(record.id);
-  return ids;
 }
 
 const PREPARED_FILE = 'prepared.json';
 
-export async function predict(input: PredictOptions, hooks: PredictHooks = {}): Promise<PredictResult> {
-  const parsed = predictOptionsSchema.safeParse(input);
-  if (!parsed.success) throw new PredictError(`invalid predict options: ${z.prettifyError(parsed.error)}`);
-  const options = parsed.data;
-  const emit = (event: PredictEvent) => hooks.onEvent?.(event);
-  const models = loadModels(options.models, options.chunkSize);
-  const chunkSize = models.classifier.chunk_size;
-  const current = await fingerprint(options, models, chunkSize);
-  const outDirExisted = existsSync(options.outDir);
-  const state = await claimOutDir(options, current);
-  const { outDir } = options;
-  const workDir = path.join(outDir, WORK_DIR);
-  const runFile = path.join(outDir, RUN_FILE);
-
-  if (state?.complete) {
-    emit({ type: 'info', message: `${outDir}: this run is already complete; nothing to do` });
-    return { ...(await summaryOfFinishedRun(outDir)), outDir, alreadyComplete: true };
-  }
-  await mkdir(workDir, { recursive: true });
-  await writeFileAtomic(runFile, `${JSON.stringify({ fingerprint: current, complete: false }, null, 2)}\n`);
-
-  // Stage 1: chunks and frames into shards (redone whole unless it finished: it is cheap and pure).
-  const preparedFile = path.join(workDir, PREPARED_FILE);
-  let prepared: PrepareResult;
+/** Stage 1: chunks and frames into shards (redone whole unless it finished: it is cheap and pure). */
+async function prepareStage(
+  options: Options,
+  folder: RunFolder,
+  chunkSize: number,
+  emit: (event: PredictEvent) => void,
+  signal: AbortSignal | undefined,
+): Promise<PrepareResult> {
+  const preparedFile = path.join(folder.workDir, PREPARED_FILE);
   if (existsSync(preparedFile)) {
-    prepared = JSON.parse(await readFile(preparedFile, 'utf8')) as PrepareResult;
-    for (const { from, to } of prepared.renames) {
+    const prepared = JSON.parse(await readFile(preparedFile, 'utf8')) as PrepareResult;
+    for (const { from, to } of prepared.renames)
       emit({ type: 'warning', message: `duplicate id "${from}" renamed to "${to}"` });
-    }
-  } else {
-    emit({ type: 'stage', stage: 'prepare', total: null, unit: 'records' });
-    let reported = 0;
-    try {
-      prepared = await prepareShards({
-        inputs: options.inputs,
-        workDir,
-        chunkSize,
-        shardSize: options.shardSize,
-        renameDuplicates: options.renameDuplicates,
-        intermediateDir: options.keepIntermediate ? outDir : null,
-        onRecords: (records) => {
-          emit({ type: 'advance', stage: 'prepare', amount: records - reported });
-          reported = records;
-        },
-        onWarning: (message) => emit({ type: 'warning', message }),
-        signal: hooks.signal,
-      });
-    } catch (error) {
-      if (error instanceof PredictInterrupted) throw error;
-      // bad input: leave nothing behind
-      if (outDirExisted) await removeRunFiles(outDir);
-      else await rm(outDir, { recursive: true, force: true });
-      throw error instanceof Error ? new PredictError(error.message, { cause: error }) : error;
-    }
-    await writeFileAtomic(preparedFile, JSON.stringify(prepared));
-    emit({ type: 'stage-done', stage: 'prepare' });
+    return prepared;
   }
-
-  const context: StageContext = { options, models, workDir, emit, signal: hooks.signal };
-  const embedded = await embedShards(context, prepared);
-  const { failed } = embedded;
-  const failedShards = new Set(
-    prepared.shards.filter((s) =>
-      failed.some((f) => f.file.endsWith(s.nucleotide) || f.file.endsWith(s.protein)),
-    ),
-  );
-  if (prepared.shards.length > 0 && failedShards.size === prepared.shards.length) {
-    throw new Error(`every shard failed: ${failed[0].error}`);
-  }
-
-  const results = await AtomicFileWriter.open(path.join(outDir, PREDICTION_RESULTS));
-  let calls: Record<RecordCall, number>;
+  await mkdir(folder.workDir, { recursive: true });
+  emit({ type: 'stage', stage: 'prepare', total: null, unit: 'records' });
+  let reported = 0;
+  let prepared: PrepareResult;
   try {
-    const { scores, unscoredChunks } = await classifyShards(context, prepared, failedShards, results);
-    emit({ type: 'stage', stage: 'write', total: prepared.records, unit: 'records' });
-    await writeFileAtomic(path.join(outDir, HIGHEST_SCORE), highestScoreTable(scores));
-    const summary = await writeSummary(context, chunkSize, scores, unscoredChunks);
-    calls = summary.calls;
-    await results.commit();
-    await writeFileAtomic(
-      path.join(outDir, PREDICTION_PLOT),
-      await renderPlotSvg(summary.plotRecords, chunkSize),
-    );
-  } catch (error) {
-    await results.abort();
-    throw error;
-  }
-  const files = [...FINAL_FILES];
-  if (options.keepIntermediate) files.push(...prepared.intermediates);
-  if (options.keepIntermediate && failed.length === 0) {
-    const kept = path.join(outDir, EMBEDDINGS_DIR);
-    await mkdir(kept, { recursive: true });
-    for (const name of ['dnabert-s', 'esm2']) {
-      const dir = path.join(workDir, name);
-      if (existsSync(dir)) await rename(dir, path.join(kept, name));
-    }
-    files.push(EMBEDDINGS_DIR);
-  }
-  emit({ type: 'stage-done', stage: 'write' });
-
-  const result: PredictResult = {
-    exitCode: failed.length > 0 ? 2 : 0,
-    outDir,
-    files,
-    records: prepared.records,
-    frames: prepared.frames,
-    calls,
-    failed,
-    alreadyComplete: false,
-  };
-  if (options.report) {
-    const report = {
-      ...result,
+    prepared = await prepareShards({
       inputs: options.inputs,
+      workDir: folder.workDir,
       chunkSize,
-      chunks: prepared.chunks,
-      shards: prepared.shards.length,
-      renames: prepared.renames,
-      emptyRecords: prepared.emptyRecords,
-      pool: embedded.stats,
-    };
-    await writeFileAtomic(options.report, `${JSON.stringify(report, null, 2)}\n`);
+      shardSize: options.shardSize,
+      renameDuplicates: options.renameDuplicates,
+      intermediateDir: options.keepIntermediate ? folder.dir : null,
+      onRecords: (records) => {
+        emit({ type: 'advance', stage: 'prepare', amount: records - reported });
+        reported = records;
+      },
+      onWarning: (message) => emit({ type: 'warning', message }),
+      signal,
+    });
+  } catch (error) {
+    if (error instanceof PredictInterrupted) throw error;
+    // bad input: leave nothing behind
+    await rm(folder.workDir, { recursive: true, force: true });
+    await rm(folder.path('run.json'), { force: true });
+    throw error instanceof PredictError
+      ? error
+      : new PredictError((error as Error).message, 'E_INPUT', { cause: error });
   }
-  if (failed.length === 0) {
-    await writeFileAtomic(
-      runFile,
-      `${JSON.stringify({ fingerprint: current, complete: true, result }, null, 2)}\n`,
-    );
-    await rm(workDir, { recursive: true, force: true });
-  }
-  return result;
+  await writeFileAtomic(preparedFile, JSON.stringify(prepared));
+  emit({ type: 'stage-done', stage: 'prepare' });
+  return prepared;
 }
 
-interface StageContext {
-  options: Options;
-  models: ModelSet;
-  workDir: string;
-  emit: (event: PredictEvent) => void;
-  signal?: AbortSignal;
-}
-
-/** Stage 2: both embeddings of every shard through one pool of persistent workers (done shards skipped). */
-async function embedShards(
-  { options, models, workDir, emit, signal }: StageContext,
+/**
+ * Stages 2 and 3: both embeddings of every shard, then the classifier on each shard whose embeddings
+ * are complete, all as jobs on one pool of persistent workers (complete outputs are skipped).
+ */
+async function embedAndClassify(
+  pool: EmbeddingPool,
+  models: ModelSet,
+  folder: RunFolder,
   prepared: PrepareResult,
-): Promise<{ failed: FileFailure[]; stats: PoolStats | null }> {
-  if (prepared.shards.length === 0) return { failed: [], stats: null };
-  const pool = createEmbeddingPool({
-    models: [models.dnabert.dir, models.esm2.dir],
-    devices: options.devices,
-    workers: options.workers,
-    tokensPerBatch: options.tokensPerBatch,
-    dtype: options.dtype,
-  });
-  const stageOf = (file: string): PredictStage => (file.endsWith('.faa') ? 'esm2' : 'dnabert-s');
-  pool.on('progress', (event: PoolEvent) => {
+  runPrint: RunRecord['fingerprint'],
+  emit: (event: PredictEvent) => void,
+  signal: AbortSignal | undefined,
+): Promise<{ scored: ScoredShard[]; failed: ShardFailure[]; stats: PoolStats | null }> {
+  if (prepared.shards.length === 0) return { scored: [], failed: [], stats: null };
+  const { workDir } = folder;
+  const stageOf = (model: string): PredictStage => (model === models.esm2.dir ? 'esm2' : 'dnabert-s');
+  const embedOutput = (model: 'dnabert-s' | 'esm2', shard: string) =>
+    path.join(workDir, model, `${shard}.safetensors`);
+  const run = fingerprintOf({ run: JSON.stringify(runPrint) });
+  const shardFingerprint = (parts: Record<string, string>) => fingerprintOf({ ...parts, run });
+  const embedJobs: Job[] = prepared.shards.flatMap((shard) => [
+    {
+      id: `dnabert-s/${shard.name}`,
+      kind: 'embed' as const,
+      input: path.join(workDir, shard.nucleotide),
+      output: embedOutput('dnabert-s', shard.name),
+      model: models.dnabert.dir,
+      fingerprint: shardFingerprint({ shard: shard.name, model: 'dnabert-s' }),
+    },
+    {
+      id: `esm2/${shard.name}`,
+      kind: 'embed' as const,
+      input: path.join(workDir, shard.protein),
+      output: embedOutput('esm2', shard.name),
+      model: models.esm2.dir,
+      fingerprint: shardFingerprint({ shard: shard.name, model: 'esm2' }),
+    },
+  ]);
+  const onProgress = (event: PoolEvent) => {
     if (event.type === 'batch') {
-      emit({ type: 'advance', stage: stageOf(event.file), amount: event.sequences, tokens: event.tokens });
-    } else if (event.type === 'file-failed') {
-      emit({ type: 'warning', message: `${path.basename(event.file)} failed: ${event.error}` });
+      emit({ type: 'advance', stage: stageOf(event.model), amount: event.sequences, tokens: event.tokens });
+    } else if (event.type === 'job-done' && event.job.kind === 'classify') {
+      emit({ type: 'advance', stage: 'classify', amount: event.stats.sequences });
+    } else if (event.type === 'job-failed') {
+      emit({ type: 'warning', message: `${event.job.id} failed: ${event.message} (${event.code})` });
     } else if (event.type === 'worker-died') {
       emit({ type: 'warning', message: `worker ${event.worker} died; retrying its files` });
     }
-  });
-  // Closing the pool settles both embedFiles calls, with the unfinished files listed as interrupted.
+  };
+  pool.on('progress', onProgress);
+  // Closing the pool settles every run() with the unfinished jobs 'interrupted'.
   const stopOnAbort = () => void pool.close();
   if (signal?.aborted) stopOnAbort();
   signal?.addEventListener('abort', stopOnAbort);
   try {
     emit({ type: 'stage', stage: 'dnabert-s', total: prepared.frames, unit: 'frames' });
     emit({ type: 'stage', stage: 'esm2', total: prepared.frames, unit: 'frames' });
-    const [dna, protein] = await Promise.all([
-      pool.embedFiles(
-        prepared.shards.map((s) => path.join(workDir, s.nucleotide)),
-        path.join(workDir, 'dnabert-s'),
-        models.dnabert.dir,
-      ),
-      pool.embedFiles(
-        prepared.shards.map((s) => path.join(workDir, s.protein)),
-        path.join(workDir, 'esm2'),
-        models.esm2.dir,
-      ),
-    ]);
+    const embedded = await pool.run(embedJobs);
+    interruptedCheck(embedded, signal);
     emit({ type: 'stage-done', stage: 'dnabert-s' });
     emit({ type: 'stage-done', stage: 'esm2' });
-    if (signal?.aborted || dna.interrupted.length + protein.interrupted.length > 0)
-      throw new PredictInterrupted();
-    return { failed: [...dna.failed, ...protein.failed], stats: pool.stats() };
+    const failedShards = new Map<string, JobResult>();
+    embedded.forEach((result) => {
+      if (result.status === 'failed') failedShards.set(result.id.split('/')[1], result);
+    });
+    const featureOrder = models.classifier.features.map((feature) => feature.model);
+    const classifyJobs: Job[] = prepared.shards
+      .filter((shard) => !failedShards.has(shard.name))
+      .map((shard) => ({
+        id: `classify/${shard.name}`,
+        kind: 'classify' as const,
+        input: featureOrder.map((model) => embedOutput(model, shard.name)),
+        output: path.join(workDir, 'scores', `${shard.name}.safetensors`),
+        model: models.classifier.dir,
+        fingerprint: shardFingerprint({ shard: shard.name, model: 'classifier' }),
+      }));
+    emit({ type: 'stage', stage: 'classify', total: prepared.frames, unit: 'frames' });
+    const classified = await pool.run(classifyJobs);
+    interruptedCheck(classified, signal);
+    emit({ type: 'stage-done', stage: 'classify' });
+    classified.forEach((result) => {
+      if (result.status === 'failed') failedShards.set(result.id.split('/')[1], result);
+    });
+    if (failedShards.size === prepared.shards.length) {
+      const [first] = failedShards.values();
+      throw new PredictError(`every shard failed: ${first.message}`, 'E_FAILED');
+    }
+    const scoreOf = new Map(classified.map((result) => [result.id.split('/')[1], result.output ?? null]));
+    return {
+      scored: prepared.shards.map((shard) => ({ shard, scores: scoreOf.get(shard.name) ?? null })),
+      failed: [...failedShards].map(([shard, result]) => ({
+        shard,
+        code: result.code ?? 'E_INTERNAL',
+        message: result.message ?? '',
+      })),
+      stats: pool.stats(),
+    };
   } catch (error) {
     throw signal?.aborted ? new PredictInterrupted() : error;
   } finally {
     signal?.removeEventListener('abort', stopOnAbort);
-    await pool.close();
+    pool.off('progress', onProgress);
   }
 }
 
-/** Stage 3: merge by frame id and classify, shard by shard, streaming prediction_results.txt. */
-async function classifyShards(
-  { models, workDir, emit, signal, options }: StageContext,
-  prepared: PrepareResult,
-  failedShards: Set<PrepareResult['shards'][number]>,
-  results: AtomicFileWriter,
-): Promise<{ scores: ChunkScores; unscoredChunks: Set<string> }> {
-  const scores = new ChunkScores();
-  const unscoredChunks = new Set<string>();
-  await results.write(PREDICTION_HEADER);
-  emit({ type: 'stage', stage: 'classify', total: prepared.frames, unit: 'frames' });
-  const classifier =
-    prepared.shards.length > 0
-      ? await loadClassifier(models.classifier, classifierDevice(options.devices))
-      : '';
-  for (const shard of prepared.shards) {
-    if (signal?.aborted) throw new PredictInterrupted();
-    const frameIds = await frameIdsOf(path.join(workDir, shard.nucleotide));
-    if (failedShards.has(shard)) {
-      for (const id of frameIds) unscoredChunks.add(modifiedId(id));
-      continue;
-    }
-    const files: Record<FeatureModel, string> = {
-      'dnabert-s': outputPathFor(shard.nucleotide, path.join(workDir, 'dnabert-s')),
-      esm2: outputPathFor(shard.protein, path.join(workDir, 'esm2')),
-    };
-    const blocks = [];
-    for (const feature of models.classifier.features) {
-      const file = files[feature.model];
-      blocks.push({ ...feature, file, embeddings: await readEmbeddingsFile(file) });
-    }
-    const features = mergeFeatures(frameIds, blocks);
-    const shardScores = await classifyRows(classifier, frameIds, features, models.classifier.input_dim);
-    let text = '';
-    for (const score of shardScores) {
-      scores.add(score);
-      text += predictionLine(score);
-    }
-    await results.write(text);
-    emit({ type: 'advance', stage: 'classify', amount: frameIds.length });
-  }
-  emit({ type: 'stage-done', stage: 'classify' });
-  return { scores, unscoredChunks };
+function interruptedCheck(results: JobResult[], signal: AbortSignal | undefined): void {
+  if (signal?.aborted || results.some((result) => result.status === 'interrupted'))
+    throw new PredictInterrupted();
 }
 
-/** Stage 4: one summary row per input record (from records.tsv), and the records to plot. */
-async function writeSummary(
-  { options, workDir, emit }: StageContext,
-  chunkSize: number,
-  scores: ChunkScores,
-  unscoredChunks: Set<string>,
-): Promise<{ calls: Record<RecordCall, number>; plotRecords: PlotRecord[] }> {
-  const calls: Record<RecordCall, number> = { virus: 0, others: 0, no_frame: 0, empty: 0, not_scored: 0 };
-  const plotRecords: PlotRecord[] = [];
-  const summary = await AtomicFileWriter.open(path.join(options.outDir, PREDICTION_SUMMARY));
-  try {
-    await summary.write(SUMMARY_HEADER);
-    let index = 0;
-    for await (const [id, lengthText] of tsvRows(path.join(workDir, RECORDS_FILE))) {
-      const length = Number(lengthText);
-      const spans = chunkSpans(length, chunkSize);
-      const chunkIds = spans.map((_, k) => `${id}_chunk_${k + 1}`);
-      const record = summarizeRecord(id, length, chunkIds, scores);
-      if (chunkIds.some((chunkId) => unscoredChunks.has(chunkId))) record.call = 'not_scored';
-      calls[record.call]++;
-      await summary.write(summaryLine(record));
-      if (length > 0 && wantsPlot(options.plot, id, index)) {
-        plotRecords.push({
-          id,
-          length,
-          call: record.call,
-          chunks: spans.map(([start, end], k) => {
-            const chunk = scores.get(chunkIds[k]);
-            const call = !chunk ? 'no_frame' : chunkIsVirus(chunk) ? 'virus' : 'others';
-            return { start, end, maxVirus: chunk ? chunk.maxVirus : null, call };
-          }),
-        });
-      }
-      index++;
-    }
-    emit({ type: 'advance', stage: 'write', amount: index });
-    await summary.commit();
-  } catch (error) {
-    await summary.abort();
-    throw error;
+/** --keep-intermediate: the shards' embeddings move out of the work folder of a complete run. */
+async function keepEmbeddings(folder: RunFolder): Promise<void> {
+  const kept = folder.path(EMBEDDINGS_DIR);
+  await mkdir(kept, { recursive: true });
+  for (const name of ['dnabert-s', 'esm2']) {
+    const from = path.join(folder.workDir, name);
+    const to = path.join(kept, name);
+    if (!existsSync(from)) continue;
+    await rm(to, { recursive: true, force: true });
+    await rename(from, to);
   }
-  return { calls, plotRecords };
-}
-
-/** The result a finished run recorded. */
-async function summaryOfFinishedRun(
-  outDir: string,
-): Promise<Omit<PredictResult, 'outDir' | 'alreadyComplete'>> {
-  const state = JSON.parse(await readFile(path.join(outDir, RUN_FILE), 'utf8')) as { result: PredictResult };
-  return state.result;
 }

@@ -59,7 +59,17 @@ export function readEmbeddings(file: string): {
   const [count, dim] = tensors.embeddings.shape;
   const data = toFloat32Array(tensors.embeddings);
   const rows = Array.from({ length: count }, (_, i) => data.subarray(i * dim, (i + 1) * dim));
-  return { ids: JSON.parse(metadata.ids), dim, rows, metadata };
+  // ids: the input's bytes, id i between little-endian int64 offsets i and i + 1
+  const offsets = Buffer.from(tensors.id_offsets.data);
+  const bytes = Buffer.from(tensors.id_bytes.data);
+  const ids = Array.from({ length: count }, (_, i) =>
+    bytes.toString(
+      'latin1',
+      Number(offsets.readBigInt64LE(8 * i)),
+      Number(offsets.readBigInt64LE(8 * i + 8)),
+    ),
+  );
+  return { ids, dim, rows, metadata };
 }
 
 /** Token ids from @huggingface/tokenizers (ESM-only, so in a child node process). */

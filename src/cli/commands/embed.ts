@@ -1,19 +1,19 @@
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../io/atomic-write';
-import { addEngineOptions, positiveInteger } from '../arguments';
+import { addEngineOptions, engineOptionsFrom } from '../arguments';
 import { createEmbeddingPool, type EmbedFilesResult, type PoolEvent } from '../../embed';
 
 function describe(event: PoolEvent): string | null {
   switch (event.type) {
-    case 'file-done':
-      return `[${event.done}/${event.total}] ${event.file}: ${event.sequences} sequences (worker ${event.worker})`;
-    case 'file-skipped':
-      return `skipped ${event.file}: ${event.output} is complete`;
-    case 'file-failed':
-      return `FAILED ${event.file}: ${event.error}`;
+    case 'job-done':
+      return `[${event.done}/${event.total}] ${event.job.input}: ${event.stats.sequences} sequences (worker ${event.worker})`;
+    case 'job-skipped':
+      return `skipped ${event.job.input}: ${event.job.output} is complete`;
+    case 'job-failed':
+      return `FAILED ${event.job.input}: ${event.message} (${event.code})`;
     case 'worker-died': {
       const how = event.signal ?? `exit code ${event.code}`;
-      const retry = event.retrying.length > 0 ? `; retrying ${event.retrying.join(', ')}` : '';
+      const retry = event.retrying.length > 0 ? `; retrying ${event.retrying.length} file(s)` : '';
       return `worker ${event.worker} died (${how})${retry}`;
     }
     case 'batch':
@@ -35,20 +35,13 @@ export function registerEmbedCommand(program: Command): void {
     .requiredOption('--model <dir>', 'exported model folder (esm2 or dnabert-s)')
     .requiredOption('-o, --out <dir>', 'output folder');
   addEngineOptions(command)
-    .option('--no-persistent-models', 'start a fresh process, loading the model, for every file')
-    .option('--cache-clear-interval <n>', 'empty the CUDA cache every n files', positiveInteger, 10)
     .option('--allow-duplicate-ids', 'accept repeated record ids in a file')
     .option('--report <file>', 'write the run statistics as JSON')
     .argument('<files...>', 'FASTA files (plain or .gz)')
     .action(async (files: string[], options) => {
       const pool = createEmbeddingPool({
+        ...engineOptionsFrom(options),
         models: [options.model],
-        devices: options.devices,
-        workers: options.workers,
-        tokensPerBatch: options.tokensPerBatch ?? null,
-        dtype: options.dtype,
-        persistent: options.persistentModels,
-        cacheClearInterval: options.cacheClearInterval,
         duplicateIds: options.allowDuplicateIds ? 'allow' : 'error',
       });
       pool.on('progress', (event) => {

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { predict, type PredictOptions, type PredictResult } from '../../pipeline/predict';
 import { PredictError, PredictInterrupted } from '../../pipeline/predict-errors';
-import { addEngineOptions, nonNegativeInteger, positiveInteger } from '../arguments';
+import { addEngineOptions, engineOptionsFrom, nonNegativeInteger, positiveInteger } from '../arguments';
 import { createProgressReporter } from '../predict-progress';
 
 export function describeResult(result: PredictResult): string {
@@ -13,7 +13,8 @@ export function describeResult(result: PredictResult): string {
     `${result.records} records, ${result.frames} frames scored: ${calls || 'nothing to call'}`,
     `results in ${result.outDir}: ${result.files.join(', ')}`,
   ];
-  for (const failure of result.failed) lines.push(`FAILED ${failure.file}: ${failure.error}`);
+  for (const failure of result.failed)
+    lines.push(`FAILED ${failure.shard}: ${failure.message} (${failure.code})`);
   return lines.join('\n');
 }
 
@@ -47,7 +48,7 @@ export async function runPredict(
       return null;
     }
     if (error instanceof PredictError) {
-      process.exitCode = 1;
+      process.exitCode = error.exitCode;
       process.stderr.write(`virnucpro predict: ${error.message}\n`);
       return null;
     }
@@ -90,10 +91,7 @@ export function registerPredictCommand(program: Command): void {
           outDir: o.out,
           models: o.models,
           chunkSize: o.chunkSize,
-          devices: o.devices,
-          workers: o.workers,
-          tokensPerBatch: o.tokensPerBatch ?? null,
-          dtype: o.dtype,
+          ...engineOptionsFrom(o),
           resume: Boolean(o.resume),
           force: Boolean(o.force),
           keepIntermediate: Boolean(o.keepIntermediate),

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+// The embedding engine's options: names, defaults and checks live here once. The library takes them as
+// they are, `predict` extends them, and the CLI builds one flag per option from `engineFlags`.
+
+const positiveInt = z.number().int().positive();
+
+export const devicesSchema = z.union([
+  z.literal('cpu'),
+  z.literal('all'),
+  z.array(z.number().int().nonnegative()).min(1),
+]);
+
+/** 'auto': fp32 on CPU, bf16 on CUDA */
+export const dtypeSchema = z.enum(['auto', 'fp32', 'fp16', 'bf16']);
+
+export const engineOptionsSchema = z.strictObject({
+  /** 'cpu', GPU indices (as CUDA numbers them for this process), or 'all' GPUs (CPU when there is none) */
+  devices: devicesSchema.default('cpu'),
+  /** CPU worker processes (the cores are divided between them); GPUs always get one worker each */
+  workers: positiveInt.default(1),
+  dtype: dtypeSchema.default('auto'),
+  /** padded tokens per forward call; null: from the device (CPU 4096, CUDA from free memory) */
+  tokensPerBatch: positiveInt.nullable().default(null),
+  /** each worker empties the CUDA cache after every this many finished files */
+  cacheClearInterval: positiveInt.default(10),
+  /** how often a file is retried after the worker running it died */
+  maxRetries: z.number().int().nonnegative().default(2),
+  /** false: a fresh worker process, loading the models again, for every file (for comparison) */
+  persistent: z.boolean().default(true),
+});
+
+export type EngineOptions = z.output<typeof engineOptionsSchema>;
+export type EngineOptionsInput = z.input<typeof engineOptionsSchema>;
+export type Devices = z.output<typeof devicesSchema>;
+export type DtypeChoice = z.output<typeof dtypeSchema>;
+
+export const engineDefaults: EngineOptions = engineOptionsSchema.parse({});
+
+/** Parses with a schema; a bad value is a TypeError naming the field. */
+export function parseOptions<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new TypeError(`invalid ${what}: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** How each engine option appears on the command line (the CLI turns this table into flags). */
+export interface EngineFlag {
+  /** commander flag syntax */
+  flags: string;
+  description: string;
+  /** the CLI text parser; absent for boolean switches */
+  parse?: 'positive-integer' | 'whole-number' | 'devices';
+  choices?: readonly string[];
+}
+
+export const engineFlags: Record<keyof EngineOptions, EngineFlag> = {
+  devices: { flags: '--devices <list>', description: "'cpu', GPU indices (0,1) or 'all'", parse: 'devices' },
+  workers: {
+    flags: '--workers <n>',
+    description: 'CPU worker processes (cores are divided)',
+    parse: 'positive-integer',
+  },
+  dtype: {
+    flags: '--dtype <dtype>',
+    description: 'weights and activations on the device (auto: fp32 on CPU, bf16 on CUDA)',
+    choices: dtypeSchema.options,
+  },
+  tokensPerBatch: {
+    flags: '--tokens-per-batch <n>',
+    description: 'padded tokens per forward call (default: from the device)',
+    parse: 'positive-integer',
+  },
+  cacheClearInterval: {
+    flags: '--cache-clear-interval <n>',
+    description: 'empty the CUDA cache every n files per worker',
+    parse: 'positive-integer',
+  },
+  maxRetries: {
+    flags: '--max-retries <n>',
+    description: 'retries of a file whose worker died',
+    parse: 'whole-number',
+  },
+  persistent: {
+    flags: '--no-persistent-models',
+    description: 'start a fresh worker, loading the models, for every file (for comparison)',
+  },
+};

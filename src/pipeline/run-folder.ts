@@ -1,0 +1,231 @@
+import { existsSync } from 'node:fs';
+import { access, constants, mkdir, open, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { isTemporaryName, writeFileAtomic } from '../io/atomic-write';
+import { PredictError } from './predict-errors';
+
+// The output folder of predict: its layout, the run record (run.json), the lock that keeps a second run
+// out, and what --force may delete: exactly the files an earlier run recorded as its own.
+
+export const WORK_DIR = '.virnucpro-work';
+export const RUN_RECORD = 'run.json';
+const LOCK_FILE = '.virnucpro.lock';
+
+export type Fingerprint = Record<string, unknown>;
+
+export interface RunRecord {
+  format: 'virnucpro-run/1';
+  /** what the results depend on; a resumed run must match it exactly */
+  fingerprint: Fingerprint;
+  /** paths (relative to the folder) this run writes or may write, for a later --force */
+  files: string[];
+  complete: boolean;
+  [key: string]: unknown;
+}
+
+const forbiddenRoots = ['/proc', '/sys', '/dev'];
+
+/** Refuses an output or report path that cannot hold files, before anything is created. */
+export async function checkWritablePath(target: string, what: string): Promise<void> {
+  const resolved = path.resolve(target);
+  if (forbiddenRoots.some((root) => resolved === root || resolved.startsWith(`${root}/`))) {
+    throw new PredictError(
+      `${target}: ${what} cannot be under ${resolved.split('/')[1] ? `/${resolved.split('/')[1]}` : '/'}`,
+      'E_USAGE',
+    );
+  }
+  // the nearest existing ancestor must be a writable folder
+  let existing = resolved;
+  while (!existsSync(existing)) existing = path.dirname(existing);
+  const info = await stat(existing);
+  if (existing === resolved && what === 'the output folder' && !info.isDirectory()) {
+    throw new PredictError(`${target}: exists and is not a folder`, 'E_USAGE');
+  }
+  const folder = info.isDirectory() ? existing : path.dirname(existing);
+  if (existing === resolved && !info.isDirectory() && what !== 'the output folder') {
+    await access(resolved, constants.W_OK).catch(() => {
+      throw new PredictError(`${target}: ${what} is not writable`, 'E_USAGE');
+    });
+    return;
+  }
+  await access(folder, constants.W_OK | constants.X_OK).catch(() => {
+    throw new PredictError(`${target}: ${what} cannot be written (${folder} is not writable)`, 'E_USAGE');
+  });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Keys whose values differ, for a message that says what changed. */
+function changedKeys(saved: Fingerprint, current: Fingerprint): string[] {
+  const keys = new Set([...Object.keys(saved), ...Object.keys(current)]);
+  return [...keys].filter((key) => JSON.stringify(saved[key]) !== JSON.stringify(current[key])).sort();
+}
+
+export interface ClaimOptions {
+  resume: boolean;
+  force: boolean;
+  fingerprint: Fingerprint;
+  /** the run's input files: never deleted, even when inside the folder */
+  inputs: string[];
+}
+
+export class RunFolder {
+  private constructor(
+    readonly dir: string,
+    private readonly createdFolder: boolean,
+    /** the record of the run being resumed, or null for a fresh run */
+    readonly resumed: RunRecord | null,
+  ) {}
+
+  get workDir(): string {
+    return path.join(this.dir, WORK_DIR);
+  }
+
+  path(name: string): string {
+    return path.join(this.dir, name);
+  }
+
+  /**
+   * Takes the folder for one run: the lock first (a second run exits 2), then the folder policy: an
+   * empty or new folder is used as is; otherwise --resume continues a recorded run with the same
+   * fingerprint, --force deletes what an earlier run recorded and nothing else, and anything else is
+   * refused. On a refusal nothing is left behind.
+   */
+  static async claim(dir: string, options: ClaimOptions): Promise<RunFolder> {
+    await checkWritablePath(dir, 'the output folder');
+    const createdFolder = !existsSync(dir);
+    await mkdir(dir, { recursive: true });
+    try {
+      await RunFolder.lock(dir);
+    } catch (error) {
+      if (createdFolder) await rmdir(dir).catch(() => undefined);
+      throw error;
+    }
+    const folder = new RunFolder(dir, createdFolder, await RunFolder.readRecord(dir));
+    try {
+      return await folder.applyPolicy(options);
+    } catch (error) {
+      await folder.release(true);
+      throw error;
+    }
+  }
+
+  private static async lock(dir: string): Promise<void> {
+    const file = path.join(dir, LOCK_FILE);
+    const holder = JSON.stringify({
+      pid: process.pid,
+      host: os.hostname(),
+      started: new Date().toISOString(),
+    });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const handle = await open(file, 'wx');
+        await handle.writeFile(holder);
+        await handle.close();
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      let owner: { pid?: number; host?: string } = {};
+      try {
+        owner = JSON.parse(await readFile(file, 'utf8')) as typeof owner;
+      } catch {
+        // a lock being written this instant, or garbage: treat as held unless its process is gone
+      }
+      const stale = owner.host === os.hostname() && typeof owner.pid === 'number' && !processAlive(owner.pid);
+      if (!stale) {
+        throw new PredictError(
+          `${dir}: another virnucpro run holds this folder (pid ${owner.pid ?? '?'} on ${owner.host ?? '?'}); ` +
+            `wait for it, or remove ${file} if that run is gone`,
+          'E_LOCKED',
+        );
+      }
+      await rm(file, { force: true });
+    }
+    throw new PredictError(`${dir}: could not take the folder's lock`, 'E_LOCKED');
+  }
+
+  private static async readRecord(dir: string): Promise<RunRecord | null> {
+    try {
+      const record = JSON.parse(await readFile(path.join(dir, RUN_RECORD), 'utf8')) as RunRecord;
+      return record.format === 'virnucpro-run/1' ? record : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private async applyPolicy(options: ClaimOptions): Promise<RunFolder> {
+    const entries = (await readdir(this.dir)).filter((name) => name !== LOCK_FILE);
+    if (options.force) {
+      await this.removeRecordedFiles(options.inputs);
+      return new RunFolder(this.dir, this.createdFolder, null);
+    }
+    if (options.resume) {
+      if (!this.resumed) {
+        if (entries.length === 0) return this;
+        throw new PredictError(
+          `${this.dir}: no virnucpro run to resume here (no ${RUN_RECORD}); use --force to start over`,
+          'E_FOLDER',
+        );
+      }
+      const changed = changedKeys(this.resumed.fingerprint, options.fingerprint);
+      if (changed.length > 0) {
+        throw new PredictError(
+          `${this.dir}: cannot resume: ${changed.join(', ')} differ from the run being resumed; ` +
+            `rerun with the same inputs, models and options, or use --force to start over`,
+          'E_CHANGED',
+        );
+      }
+      await this.removeTemporaries(this.dir);
+      return this;
+    }
+    if (entries.length > 0) {
+      throw new PredictError(
+        `${this.dir} already exists and is not empty; use --resume to continue an interrupted run there, or --force to start over`,
+        'E_FOLDER',
+      );
+    }
+    return this;
+  }
+
+  /** --force: deletes the files the recorded run listed as its own, never an input of this run. */
+  private async removeRecordedFiles(inputs: string[]): Promise<void> {
+    const record = this.resumed;
+    if (!record) return;
+    const protectedPaths = new Set(inputs.map((input) => path.resolve(input)));
+    const root = path.resolve(this.dir);
+    for (const name of [...record.files, RUN_RECORD]) {
+      const full = path.resolve(this.dir, name);
+      if (!full.startsWith(`${root}${path.sep}`) || protectedPaths.has(full)) continue;
+      await rm(full, { recursive: true, force: true });
+    }
+  }
+
+  /** Temporaries of a killed run, in the folder and below (the lock says no live run writes here). */
+  private async removeTemporaries(dir: string): Promise<void> {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) await this.removeTemporaries(full);
+      else if (isTemporaryName(entry.name)) await rm(full, { force: true });
+    }
+  }
+
+  async writeRecord(record: RunRecord): Promise<void> {
+    await writeFileAtomic(this.path(RUN_RECORD), `${JSON.stringify(record, null, 2)}\n`);
+  }
+
+  /** Drops the lock; `undo` also removes the folder when this run created it and left it empty. */
+  async release(undo = false): Promise<void> {
+    await rm(path.join(this.dir, LOCK_FILE), { force: true });
+    if (undo && this.createdFolder) await rmdir(this.dir).catch(() => undefined);
+  }
+}
