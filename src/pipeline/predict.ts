@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { createEmbeddingPool, type FileFailure, type PoolEvent, type PoolStats } from '../embed';
 import { outputPathFor } from '../embed/embed-file';
 import { AtomicFileWriter, writeFileAtomic } from '../io/atomic-write';
-import { readFasta } from '../io/fasta';
+import { idBytes, readFasta } from '../io/fasta';
 import {
   readManifest,
   type ClassifierManifest,
@@ -38,6 +38,7 @@ import {
   summaryLine,
   type RecordCall,
 } from './prediction-files';
+import { checkInputs, nonAcgtWarning } from './check-inputs';
 import { PredictError, PredictInterrupted } from './predict-errors';
 import { prepareShards, RECORDS_FILE, type PrepareResult } from './prepare';
 
@@ -65,6 +66,8 @@ export const predictOptionsSchema = z
     force: z.boolean().default(false),
     keepIntermediate: z.boolean().default(false),
     renameDuplicates: z.boolean().default(false),
+    /** read U as T */
+    rna: z.boolean().default(false),
     plot: z
       .union([
         z.strictObject({ count: z.number().int().nonnegative() }),
@@ -247,7 +250,7 @@ function classifierDevice(devices: Options['devices']): string {
 }
 
 async function* tsvRows(file: string): AsyncGenerator<string[]> {
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  const lines = createInterface({ input: createReadStream(file, 'latin1'), crlfDelay: Infinity });
   for await (const line of lines) if (line !== '') yield line.split('\t');
 }
 
@@ -264,6 +267,7 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
   if (!parsed.success) throw new PredictError(`invalid predict options: ${z.prettifyError(parsed.error)}`);
   const options = parsed.data;
   const emit = (event: PredictEvent) => hooks.onEvent?.(event);
+  await checkInputs(options.inputs, { rna: options.rna, renameDuplicates: options.renameDuplicates });
   const models = loadModels(options.models, options.chunkSize);
   const chunkSize = models.classifier.chunk_size;
   const current = await fingerprint(options, models, chunkSize);
@@ -298,6 +302,7 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
         chunkSize,
         shardSize: options.shardSize,
         renameDuplicates: options.renameDuplicates,
+        rna: options.rna,
         intermediateDir: options.keepIntermediate ? outDir : null,
         onRecords: (records) => {
           emit({ type: 'advance', stage: 'prepare', amount: records - reported });
@@ -334,7 +339,7 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
   try {
     const { scores, unscoredChunks } = await classifyShards(context, prepared, failedShards, results);
     emit({ type: 'stage', stage: 'write', total: prepared.records, unit: 'records' });
-    await writeFileAtomic(path.join(outDir, HIGHEST_SCORE), highestScoreTable(scores));
+    await writeFileAtomic(path.join(outDir, HIGHEST_SCORE), idBytes(highestScoreTable(scores)));
     const summary = await writeSummary(context, chunkSize, scores, unscoredChunks);
     calls = summary.calls;
     await results.commit();
@@ -389,6 +394,8 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
     );
     await rm(workDir, { recursive: true, force: true });
   }
+  if (prepared.nonAcgtRecords > 0)
+    emit({ type: 'warning', message: nonAcgtWarning(prepared.nonAcgtRecords) });
   return result;
 }
 
@@ -493,7 +500,7 @@ async function classifyShards(
       scores.add(score);
       text += predictionLine(score);
     }
-    await results.write(text);
+    await results.write(idBytes(text));
     emit({ type: 'advance', stage: 'classify', amount: frameIds.length });
   }
   emit({ type: 'stage-done', stage: 'classify' });
@@ -513,14 +520,14 @@ async function writeSummary(
   try {
     await summary.write(SUMMARY_HEADER);
     let index = 0;
-    for await (const [id, lengthText] of tsvRows(path.join(workDir, RECORDS_FILE))) {
+    for await (const [id, lengthText, nonAcgt] of tsvRows(path.join(workDir, RECORDS_FILE))) {
       const length = Number(lengthText);
       const spans = chunkSpans(length, chunkSize);
       const chunkIds = spans.map((_, k) => `${id}_chunk_${k + 1}`);
-      const record = summarizeRecord(id, length, chunkIds, scores);
+      const record = summarizeRecord(id, length, chunkIds, scores, Number(nonAcgt));
       if (chunkIds.some((chunkId) => unscoredChunks.has(chunkId))) record.call = 'not_scored';
       calls[record.call]++;
-      await summary.write(summaryLine(record));
+      await summary.write(idBytes(summaryLine(record)));
       if (length > 0 && wantsPlot(options.plot, id, index)) {
         plotRecords.push({
           id,
