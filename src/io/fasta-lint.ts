@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { FastaError, readFasta, type SeenIds } from './fasta';
+import { FastaError, quotedId, readFasta, type SeenIds } from './fasta';
 
 // The FASTA checks of `virnucpro validate`, which `predict` also runs before any work: format, duplicate
 // ids, characters outside the IUPAC nucleotide codes, protein given as nucleotides, and RNA (U) unless
@@ -73,7 +73,7 @@ export async function lintFasta(
           severity: 'error',
           kind: 'duplicate',
           line: record.line,
-          message: `duplicate id "${record.id}" (first at ${where})`,
+          message: `duplicate id ${quotedId(record.id)} (first at ${where})`,
         });
       } else if (!first) firstSeen.set(record.id, { file, line: record.line });
       if (record.sequence.length === 0) {
@@ -81,7 +81,7 @@ export async function lintFasta(
           severity: 'warning',
           kind: 'empty',
           line: record.line,
-          message: `empty sequence for "${record.id}"`,
+          message: `empty sequence for ${quotedId(record.id)}`,
         });
       }
       const { letters, other } = letterCounts(record.sequence);
@@ -90,7 +90,7 @@ export async function lintFasta(
           severity: 'error',
           kind: 'protein',
           line: record.line,
-          message: `"${record.id}" looks like protein, not nucleotides (${other} of its ${letters} letters are not A, C, G, T, U or N)`,
+          message: `${quotedId(record.id)} looks like protein, not nucleotides (${other} of its ${letters} letters are not A, C, G, T, U or N)`,
         });
       } else {
         if (record.invalid) {
@@ -100,7 +100,7 @@ export async function lintFasta(
             severity: 'error',
             kind: 'invalid',
             line,
-            message: `invalid character '${char}' at column ${column} in the sequence of "${record.id}"${more}`,
+            message: `invalid character '${char}' at column ${column} in the sequence of ${quotedId(record.id)}${more}`,
           });
         }
         if (/[Uu]/.test(record.sequence)) {
@@ -108,7 +108,7 @@ export async function lintFasta(
             severity: 'error',
             kind: 'rna',
             line: record.line,
-            message: `"${record.id}" has U: RNA is read only with --rna, which takes U as T`,
+            message: `${quotedId(record.id)} has U: RNA is read only with --rna, which takes U as T`,
           });
         }
       }

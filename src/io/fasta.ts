@@ -75,6 +75,11 @@ export function idBytes(text: string): Buffer {
   return Buffer.from(text, 'latin1');
 }
 
+/** An id quoted for a message: its bytes shown as UTF-8 text, as a terminal would show them. */
+export function quotedId(id: string): string {
+  return `"${idBytes(id).toString('utf8')}"`;
+}
+
 /** IUPAC nucleotide codes in either case, plus the gap characters '-' and '.'. */
 const NUCLEOTIDE_ALPHABET = (() => {
   const allowed = new Uint8Array(256);
@@ -219,7 +224,7 @@ export async function* readFasta(file: string, options: FastaReadOptions = {}): 
     if (duplicateIds === 'allow') return id;
     if (duplicateIds === 'error') {
       const where = first.file === file ? `line ${first.line}` : `${path.basename(first.file)}:${first.line}`;
-      throw new FastaError(file, lineNumber, `duplicate id "${id}" (first at ${where})`);
+      throw new FastaError(file, lineNumber, `duplicate id ${quotedId(id)} (first at ${where})`);
     }
     let n = renameCounts.get(id) ?? 1;
     let renamed: string;
@@ -289,7 +294,7 @@ function checkLine(
       throw new FastaError(
         file,
         lineNumber,
-        `invalid character '${char}' at column ${i + 1} in the sequence of "${record.id}"`,
+        `invalid character '${char}' at column ${i + 1} in the sequence of ${quotedId(record.id)}`,
       );
     }
     if (record.invalid) record.invalid.count++;

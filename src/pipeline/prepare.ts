@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { AtomicFileWriter } from '../io/atomic-write';
-import { idBytes, readFasta, type IdRename, type SeenIds } from '../io/fasta';
+import { idBytes, quotedId, readFasta, type IdRename, type SeenIds } from '../io/fasta';
 import { chunkRecord } from './chunk';
 import { fastaEntry, inputStem, intermediateNames, wrappedFastaEntry } from './prediction-files';
 import { PredictInterrupted } from './predict-errors';
@@ -121,7 +121,7 @@ export async function prepareShards(options: PrepareOptions): Promise<PrepareRes
         onRename: (rename) => {
           result.renames.push(rename);
           options.onWarning?.(
-            `${path.basename(rename.file)}:${rename.line}: duplicate id "${rename.from}" renamed to "${rename.to}"`,
+            `${path.basename(rename.file)}:${rename.line}: duplicate id ${quotedId(rename.from)} renamed to ${quotedId(rename.to)}`,
           );
         },
       });
@@ -135,7 +135,7 @@ export async function prepareShards(options: PrepareOptions): Promise<PrepareRes
         if (record.sequence.length === 0) {
           result.emptyRecords++;
           options.onWarning?.(
-            `${path.basename(input)}:${record.line}: "${record.id}" has no sequence; skipped`,
+            `${path.basename(input)}:${record.line}: ${quotedId(record.id)} has no sequence; skipped`,
           );
           continue;
         }

@@ -149,6 +149,10 @@ describe('readFasta', () => {
       Buffer.from([0x63, 0x61, 0x66, 0xc3, 0xa9]),
     ]);
     expect(idBytes(records[0].description)).toEqual(Buffer.from('d\u00e9j\u00e0', 'utf8'));
+    // messages show an id's bytes as UTF-8 text
+    expect((await errorOf(write('dup-utf8.fa', '>caf\u00e9\nA\n>caf\u00e9\nA\n'))).message).toBe(
+      'dup-utf8.fa:3: duplicate id "caf\u00e9" (first at line 1)',
+    );
   });
 
   it('ends an id at ASCII white space only, so a UTF-8 no-break space stays in the id', async () => {
