@@ -1,15 +1,19 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { describeFileError } from './file-errors';
+
+// Ids and descriptions are read as Latin-1, one character per byte, so an id is kept as the bytes of
+// the input end to end (UTF-8 or not); write text holding ids back with `idBytes`.
 
 export interface FastaRecord {
-  /** first word of the header (after renaming, when duplicates are renamed) */
+  /** first word of the header (after renaming, when duplicates are renamed), one character per byte */
   id: string;
   /** the rest of the header after the id, trimmed */
   description: string;
-  /** the sequence lines joined, case kept, spaces and tabs removed */
+  /** the sequence lines joined, case kept, spaces and tabs removed (U read as T with `rna`) */
   sequence: string;
   /** 1-based line number of the header */
   line: number;
@@ -42,6 +46,8 @@ export interface FastaReadOptions {
   /** 'off' (default), 'error': a non-IUPAC character is an error, 'report': set record.invalid */
   checkCharacters?: 'off' | 'error' | 'report';
   seen?: SeenIds;
+  /** read RNA: U is taken as T and u as t */
+  rna?: boolean;
 }
 
 /** A FASTA input problem, located by file and (when known) line. */
@@ -54,6 +60,24 @@ export class FastaError extends Error {
     super(`${path.basename(file)}${line === null ? '' : `:${line}`}: ${reason}`);
     this.name = 'FastaError';
   }
+
+  /** The file cannot be opened or read: the message names the path as given and the reason. */
+  static unreadable(file: string, error: unknown): FastaError {
+    const described = describeFileError(error, file);
+    const fastaError = new FastaError(file, null, described.slice(file.length + 2));
+    fastaError.message = described;
+    return fastaError;
+  }
+}
+
+/** The bytes of text holding ids read by readFasta (each character is one byte). */
+export function idBytes(text: string): Buffer {
+  return Buffer.from(text, 'latin1');
+}
+
+/** An id quoted for a message: its bytes shown as UTF-8 text, as a terminal would show them. */
+export function quotedId(id: string): string {
+  return `"${idBytes(id).toString('utf8')}"`;
 }
 
 /** IUPAC nucleotide codes in either case, plus the gap characters '-' and '.'. */
@@ -67,26 +91,38 @@ const NUCLEOTIDE_ALPHABET = (() => {
 })();
 
 const GZIP_MAGIC = [0x1f, 0x8b];
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const GT = 0x3e;
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 const SPACE = 0x20;
 const TAB = 0x09;
 
+/** Whether the file is gzip; only regular files are read, since predict reads its inputs twice. */
 async function isGzip(file: string): Promise<boolean> {
-  const handle = await open(file, 'r');
   try {
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(head, 0, 2, 0);
-    return bytesRead === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
-  } finally {
-    await handle.close();
+    const info = await stat(file);
+    if (!info.isFile()) {
+      throw Object.assign(new Error('not a regular file'), {
+        code: info.isDirectory() ? 'EISDIR' : 'ESPIPE',
+      });
+    }
+    const handle = await open(file, 'r');
+    try {
+      const head = Buffer.alloc(2);
+      const { bytesRead } = await handle.read(head, 0, 2, 0);
+      return bytesRead === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw FastaError.unreadable(file, error);
   }
 }
 
 /**
- * The file's lines as Buffers without their line ending, decompressing gzip (told by its magic bytes);
- * yielded in batches, one per piece read, to keep the per-line cost synchronous.
+ * The file's lines as Buffers without their line ending (LF, CR LF or a lone CR), decompressing gzip
+ * (told by its magic bytes); yielded in batches, one per piece read, to keep the per-line cost synchronous.
  */
 async function* lineBatches(file: string, lineNumber: () => number): AsyncGenerator<Buffer[]> {
   const gzip = await isGzip(file);
@@ -99,19 +135,32 @@ async function* lineBatches(file: string, lineNumber: () => number): AsyncGenera
   }
   // pieces of a line that has not ended yet; kept as a list so a very long line is joined once
   let pending: Buffer[] = [];
-  const withoutCr = (line: Buffer): Buffer => (line[line.length - 1] === CR ? line.subarray(0, -1) : line);
+  // the last piece ended with a CR, so an LF opening this one ends no line
+  let afterCr = false;
   try {
     for await (const piece of stream as AsyncIterable<Buffer>) {
       const batch: Buffer[] = [];
-      let start = 0;
-      for (let end = piece.indexOf(NEWLINE); end !== -1; end = piece.indexOf(NEWLINE, start)) {
+      let start = afterCr && piece[0] === NEWLINE ? 1 : 0;
+      afterCr = false;
+      // the next LF and CR at or after `start`; -1 once there is none left, -2 before the first search
+      let lf = -2;
+      let cr = -2;
+      for (;;) {
+        if (lf !== -1 && lf < start) lf = piece.indexOf(NEWLINE, start);
+        if (cr !== -1 && cr < start) cr = piece.indexOf(CR, start);
+        const end = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
+        if (end === -1) break;
         let line = piece.subarray(start, end);
         if (pending.length > 0) {
           line = Buffer.concat([...pending, line]);
           pending = [];
         }
-        batch.push(withoutCr(line));
+        batch.push(line);
         start = end + 1;
+        if (piece[end] === CR) {
+          if (start === piece.length) afterCr = true;
+          else if (piece[start] === NEWLINE) start++;
+        }
       }
       if (start < piece.length) pending.push(piece.subarray(start));
       if (batch.length > 0) yield batch;
@@ -121,11 +170,11 @@ async function* lineBatches(file: string, lineNumber: () => number): AsyncGenera
     if (gzip && err.code?.startsWith('Z_')) {
       throw new FastaError(file, lineNumber() + 1, `truncated or corrupt gzip data (${err.message})`);
     }
-    throw new FastaError(file, null, `cannot read (${err.message})`);
+    throw FastaError.unreadable(file, error);
   } finally {
     raw.destroy();
   }
-  if (pending.length > 0) yield [withoutCr(Buffer.concat(pending))];
+  if (pending.length > 0) yield [Buffer.concat(pending)];
 }
 
 /** The position of the first byte that has no place in a text FASTA line, or -1. */
@@ -139,11 +188,15 @@ function binaryByte(line: Buffer, header: boolean): number {
   return -1;
 }
 
-const utf8 = new TextDecoder('utf-8');
+/** A header's id ends at the first ASCII white space: bytes above 0x7f are parts of the id. */
+const ASCII_SPACE = /[ \t\v\f]/;
+const ASCII_TRIM = /^[ \t\v\f]+|[ \t\v\f]+$/g;
 
 /**
- * Streams the records of a FASTA file (plain or gzip): multi-line, CRLF, blank lines and lower case
- * are fine; a record with an empty sequence is yielded (the caller decides what to do with it).
+ * Streams the records of a FASTA file (plain or gzip): multi-line, CR LF or CR line ends, a UTF-8 byte
+ * order mark, blank lines and lower case are fine; a record with an empty sequence is yielded (the
+ * caller decides what to do with it). Digits in a sequence are kept, as Biopython's parser keeps them;
+ * checkCharacters rejects them with their line.
  */
 export async function* readFasta(file: string, options: FastaReadOptions = {}): AsyncGenerator<FastaRecord> {
   const duplicateIds = options.duplicateIds ?? 'error';
@@ -171,7 +224,7 @@ export async function* readFasta(file: string, options: FastaReadOptions = {}): 
     if (duplicateIds === 'allow') return id;
     if (duplicateIds === 'error') {
       const where = first.file === file ? `line ${first.line}` : `${path.basename(first.file)}:${first.line}`;
-      throw new FastaError(file, lineNumber, `duplicate id "${id}" (first at ${where})`);
+      throw new FastaError(file, lineNumber, `duplicate id ${quotedId(id)} (first at ${where})`);
     }
     let n = renameCounts.get(id) ?? 1;
     let renamed: string;
@@ -184,8 +237,9 @@ export async function* readFasta(file: string, options: FastaReadOptions = {}): 
   };
 
   for await (const batch of lineBatches(file, () => lineNumber)) {
-    for (const line of batch) {
+    for (let line of batch) {
       lineNumber++;
+      if (lineNumber === 1 && line.subarray(0, BOM.length).equals(BOM)) line = line.subarray(BOM.length);
       const header = line.length > 0 && line[0] === GT;
       const bad = binaryByte(line, header);
       if (bad !== -1) {
@@ -197,15 +251,14 @@ export async function* readFasta(file: string, options: FastaReadOptions = {}): 
         );
       }
       if (header) {
-        // a header that is not valid UTF-8 (say Latin-1) is still text; its odd bytes become U+FFFD
-        const text = utf8.decode(line.subarray(1)).trim();
+        const text = line.toString('latin1', 1).replace(ASCII_TRIM, '');
         if (current) yield finish();
-        const space = text.search(/\s/);
+        const space = text.search(ASCII_SPACE);
         const id = space === -1 ? text : text.slice(0, space);
         if (id === '') throw new FastaError(file, lineNumber, `header line without an id`);
         current = {
           id: uniqueId(id),
-          description: space === -1 ? '' : text.slice(space).trim(),
+          description: space === -1 ? '' : text.slice(space).replace(ASCII_TRIM, ''),
           sequence: '',
           line: lineNumber,
         };
@@ -214,6 +267,8 @@ export async function* readFasta(file: string, options: FastaReadOptions = {}): 
       }
       let text = line.toString('latin1');
       if (text.includes(' ') || text.includes('\t')) text = text.replace(/[ \t]/g, '');
+      if (options.rna && (text.includes('U') || text.includes('u')))
+        text = text.replace(/U/g, 'T').replace(/u/g, 't');
       if (text === '') continue;
       if (!current) throw new FastaError(file, lineNumber, `expected a '>' header line`);
       if (checkCharacters !== 'off') checkLine(file, current, line, lineNumber, checkCharacters);
@@ -239,7 +294,7 @@ function checkLine(
       throw new FastaError(
         file,
         lineNumber,
-        `invalid character '${char}' at column ${i + 1} in the sequence of "${record.id}"`,
+        `invalid character '${char}' at column ${i + 1} in the sequence of ${quotedId(record.id)}`,
       );
     }
     if (record.invalid) record.invalid.count++;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { idBytes } from '../io/fasta';
 import { packageRoot } from '../native';
 import type { RecordCall } from './prediction-files';
 
@@ -26,11 +27,13 @@ export interface PlotRecord {
   chunks: PlotChunk[];
 }
 
-/** Which records to draw: the first `count` input records, or the named ids. */
+/** Which records to draw: the first `count` input records, or the named ids (as typed: UTF-8 text). */
 export type PlotSelection = { count: number } | { ids: string[] };
 
+/** `id` as readFasta gives it: one character per byte of the input. */
 export function wantsPlot(selection: PlotSelection, id: string, index: number): boolean {
-  return 'ids' in selection ? selection.ids.includes(id) : index < selection.count;
+  if (!('ids' in selection)) return index < selection.count;
+  return selection.ids.some((typed) => Buffer.from(typed, 'utf8').toString('latin1') === id);
 }
 
 const CALL_COLOURS: Record<ChunkCall, string> = { virus: '#d62728', others: '#1f3b99', no_frame: '#9e9e9e' };
@@ -138,7 +141,29 @@ export function renderVegaLiteSvg(spec: Record<string, unknown>): Promise<string
   });
 }
 
-/** Renders the prediction plot to SVG. */
-export function renderPlotSvg(records: PlotRecord[], chunkSize: number): Promise<string> {
-  return renderVegaLiteSvg(plotSpec(records, chunkSize));
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function utf8Text(id: string): string | null {
+  try {
+    return strictUtf8.decode(idBytes(id));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The prediction plot as SVG bytes in which every record id is the input's bytes. Ids (one character
+ * per byte, as readFasta gives them) that are all UTF-8, the usual case, are drawn as their text in a
+ * UTF-8 file; otherwise the file is declared ISO-8859-1, so each id byte is one character, and the few
+ * characters beyond Latin-1 become character references.
+ */
+export async function renderPlotSvg(records: PlotRecord[], chunkSize: number): Promise<Buffer> {
+  const texts = records.map((record) => utf8Text(record.id));
+  if (texts.every((text) => text !== null)) {
+    const asText = records.map((record, i) => ({ ...record, id: texts[i] as string }));
+    return Buffer.from(await renderVegaLiteSvg(plotSpec(asText, chunkSize)), 'utf8');
+  }
+  const svg = await renderVegaLiteSvg(plotSpec(records, chunkSize));
+  const latin1 = svg.replace(/[^\u0000-\u00ff]/gu, (c) => `&#x${(c.codePointAt(0) as number).toString(16)};`);
+  return Buffer.from(`<?xml version="1.0" encoding="ISO-8859-1"?>\n${latin1}`, 'latin1');
 }

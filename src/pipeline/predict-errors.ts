@@ -9,7 +9,7 @@ export type PredictErrorCode =
   | 'E_LOCKED' // another run holds the output folder (exit 2)
   | 'E_FOLDER' // the output folder holds other things; --resume or --force decides (exit 2)
   | 'E_CHANGED' // --resume with other inputs, models or options than the run being resumed (exit 2)
-  | 'E_INPUT_KIND' // protein or RNA input where DNA is expected (exit 2)
+  | 'E_INPUT_REJECTED' // the inputs fail validate's checks (protein, RNA without --rna, malformed), found before any work (exit 2)
   | 'E_INPUT' // malformed input, named by file and line (exit 1)
   | 'E_DISK_FULL' // no space left for an output (exit 1)
   | 'E_FAILED'; // every shard failed (exit 1)
@@ -20,7 +20,7 @@ const usageCodes: ReadonlySet<PredictErrorCode> = new Set([
   'E_LOCKED',
   'E_FOLDER',
   'E_CHANGED',
-  'E_INPUT_KIND',
+  'E_INPUT_REJECTED',
 ]);
 
 export class PredictError extends Error {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { AtomicFileWriter, writeFileAtomic } from '../io/atomic-write';
 import { readEmbeddings } from '../io/embeddings-file';
-import { readFasta } from '../io/fasta';
+import { idBytes, readFasta } from '../io/fasta';
 import { chunkSpans } from './chunk';
 import { PREDICTION_PLOT, renderPlotSvg, wantsPlot, type PlotRecord, type PlotSelection } from './plot';
 import {
@@ -37,7 +37,7 @@ export interface WrittenOutputs {
 }
 
 async function* tsvRows(file: string): AsyncGenerator<string[]> {
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  const lines = createInterface({ input: createReadStream(file, 'latin1'), crlfDelay: Infinity });
   for await (const line of lines) if (line !== '') yield line.split('\t');
 }
 
@@ -68,7 +68,7 @@ async function writePredictionResults(
         scores.add(score);
         text += predictionLine(score);
       });
-      await results.write(text);
+      await results.write(idBytes(text));
     }
     await results.commit();
   } catch (error) {
@@ -93,14 +93,14 @@ async function writeSummary(
   try {
     await summary.write(SUMMARY_HEADER);
     let index = 0;
-    for await (const [id, lengthText] of tsvRows(path.join(workDir, RECORDS_FILE))) {
+    for await (const [id, lengthText, nonAcgt] of tsvRows(path.join(workDir, RECORDS_FILE))) {
       const length = Number(lengthText);
       const spans = chunkSpans(length, chunkSize);
       const chunkIds = spans.map((_, k) => `${id}_chunk_${k + 1}`);
-      const record = summarizeRecord(id, length, chunkIds, scores);
+      const record = summarizeRecord(id, length, chunkIds, scores, Number(nonAcgt));
       if (chunkIds.some((chunkId) => unscoredChunks.has(chunkId))) record.call = 'not_scored';
       calls[record.call]++;
-      await summary.write(summaryLine(record));
+      await summary.write(idBytes(summaryLine(record)));
       if (length > 0 && wantsPlot(plot, id, index)) {
         plotRecords.push({
           id,
@@ -131,7 +131,7 @@ export async function writePredictionOutputs(
   shards: ScoredShard[],
 ): Promise<WrittenOutputs> {
   const { scores, unscoredChunks } = await writePredictionResults(outDir, workDir, shards);
-  await writeFileAtomic(path.join(outDir, HIGHEST_SCORE), highestScoreTable(scores));
+  await writeFileAtomic(path.join(outDir, HIGHEST_SCORE), idBytes(highestScoreTable(scores)));
   const { calls, plotRecords } = await writeSummary(outDir, workDir, chunkSize, plot, scores, unscoredChunks);
   await writeFileAtomic(path.join(outDir, PREDICTION_PLOT), await renderPlotSvg(plotRecords, chunkSize));
   return { calls };

@@ -16,6 +16,7 @@ import { engineOptionsSchema } from '../embed/options';
 import { writeFileAtomic } from '../io/atomic-write';
 import { fingerprintOf } from '../io/fingerprint';
 import { FINAL_FILES, writePredictionOutputs, type ScoredShard } from './predict-outputs';
+import { checkInputs, nonAcgtWarning } from './check-inputs';
 import { PredictError, PredictInterrupted } from './predict-errors';
 import { loadModelSet, runFingerprint, type ModelSet } from './predict-models';
 import { intermediateNames, inputStem, type RecordCall } from './prediction-files';
@@ -41,6 +42,8 @@ export const predictOptionsSchema = engineOptionsSchema
     force: z.boolean().default(false),
     keepIntermediate: z.boolean().default(false),
     renameDuplicates: z.boolean().default(false),
+    /** read U as T (RNA input); without it, input holding U is refused */
+    rna: z.boolean().default(false),
     plot: z
       .union([
         z.strictObject({ count: z.number().int().nonnegative() }),
@@ -136,6 +139,7 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
   const options = parse(input);
   const emit = (event: PredictEvent) => hooks.onEvent?.(event);
   // Everything cheap is checked before anything is created.
+  await checkInputs(options.inputs, { rna: options.rna, renameDuplicates: options.renameDuplicates });
   const models = await loadModelSet(options.models, options.chunkSize);
   const chunkSize = models.classifier.chunk_size;
   const pool = createPool(options, models);
@@ -146,6 +150,7 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
     chunkSize,
     shardSize: options.shardSize,
     renameDuplicates: options.renameDuplicates,
+    rna: options.rna,
     keepIntermediate: options.keepIntermediate,
   });
   const folder = await RunFolder.claim(options.outDir, {
@@ -194,6 +199,8 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
       failed: shards.failed,
       alreadyComplete: false,
     };
+    if (prepared.nonAcgtRecords > 0)
+      emit({ type: 'warning', message: nonAcgtWarning(prepared.nonAcgtRecords) });
     if (options.report) {
       const report = {
         ...result,
@@ -246,6 +253,7 @@ async function prepareStage(
       chunkSize,
       shardSize: options.shardSize,
       renameDuplicates: options.renameDuplicates,
+      rna: options.rna,
       intermediateDir: options.keepIntermediate ? folder.dir : null,
       onRecords: (records) => {
         emit({ type: 'advance', stage: 'prepare', amount: records - reported });

@@ -10,7 +10,7 @@ export const PREDICTION_SUMMARY = 'prediction_summary.tsv';
 
 export const PREDICTION_HEADER = 'Sequence_ID\tPrediction\tscore1\tscore2\n';
 export const HIGHEST_SCORE_HEADER = 'Modified_ID\tIs_Virus\n';
-export const SUMMARY_HEADER = 'Sequence_ID\tLength\tChunks\tFrames_Scored\tMax_Virus_Score\tCall\n';
+export const SUMMARY_HEADER = 'Sequence_ID\tLength\tChunks\tFrames_Scored\tMax_Virus_Score\tCall\tNon_ACGT\n';
 
 /** Softmax output of the classifier for one frame, as float32 values. */
 export interface FrameScore {
@@ -105,6 +105,8 @@ export interface RecordSummary {
   /** the best P(virus) over the record's frames; null when none was scored */
   maxVirus: number | null;
   call: RecordCall;
+  /** bases other than A, C, G, T (N, IUPAC codes, gaps): codons holding them were dropped */
+  nonAcgt: number;
 }
 
 /**
@@ -117,6 +119,7 @@ export function summarizeRecord(
   length: number,
   chunkIds: string[],
   scores: ChunkScores,
+  nonAcgt: number,
 ): RecordSummary {
   let framesScored = 0;
   let maxVirus: number | null = null;
@@ -132,17 +135,29 @@ export function summarizeRecord(
   if (length === 0) call = 'empty';
   else if (framesScored === 0) call = 'no_frame';
   else call = anyVirus ? 'virus' : 'others';
-  return { id, length, chunks: chunkIds.length, framesScored, maxVirus, call };
+  return { id, length, chunks: chunkIds.length, framesScored, maxVirus, call, nonAcgt };
 }
 
 export function summaryLine(summary: RecordSummary): string {
   const score = summary.maxVirus === null ? 'NA' : formatFloat32(summary.maxVirus);
-  return `${summary.id}\t${summary.length}\t${summary.chunks}\t${summary.framesScored}\t${score}\t${summary.call}\n`;
+  return `${summary.id}\t${summary.length}\t${summary.chunks}\t${summary.framesScored}\t${score}\t${summary.call}\t${summary.nonAcgt}\n`;
 }
 
 /** One FASTA entry with its sequence on one line, as VirNucPro wrote its identified frames. */
 export function fastaEntry(id: string, sequence: string): string {
   return `>${id}\n${sequence}\n`;
+}
+
+/** Biopython's FASTA writer's line width, used by VirNucPro for its chunked file. */
+export const WRAPPED_FASTA_WIDTH = 60;
+
+/** One FASTA entry with its sequence wrapped at 60 characters per line, as Biopython writes it. */
+export function wrappedFastaEntry(id: string, sequence: string): string {
+  let text = `>${id}\n`;
+  for (let start = 0; start < sequence.length; start += WRAPPED_FASTA_WIDTH) {
+    text += `${sequence.slice(start, start + WRAPPED_FASTA_WIDTH)}\n`;
+  }
+  return text;
 }
 
 /**

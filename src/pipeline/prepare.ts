@@ -1,15 +1,16 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { AtomicFileWriter } from '../io/atomic-write';
-import { readFasta, type IdRename, type SeenIds } from '../io/fasta';
+import { idBytes, quotedId, readFasta, type IdRename, type SeenIds } from '../io/fasta';
 import { chunkRecord } from './chunk';
-import { fastaEntry, inputStem, intermediateNames } from './prediction-files';
+import { fastaEntry, inputStem, intermediateNames, wrappedFastaEntry } from './prediction-files';
 import { PredictInterrupted } from './predict-errors';
-import { identifyFrames } from './translate';
+import { countNonAcgt, identifyFrames } from './translate';
 
 // Stage 1 of predict: every input record is chunked and its six frames identified, in input order, into
 // shard pairs (nucleotide .fa for DNABERT-S, protein .faa for ESM-2, the same frame ids in the same
-// order), plus records.tsv listing every input record so none can vanish. Everything is written to
+// order), plus records.tsv listing every input record (id, length, non-ACGT bases) so none can vanish.
+// Ids are written back as the input's bytes. Everything is written to
 // temporary names and renamed only when all inputs were read without error, so a bad input leaves
 // nothing behind; the output is a pure function of the inputs, so redoing it after a kill is identical.
 
@@ -21,6 +22,8 @@ export interface PrepareOptions {
   chunkSize: number;
   shardSize: number;
   renameDuplicates: boolean;
+  /** read U as T */
+  rna?: boolean;
   /** also write each input's <stem>_chunked<C>.fa and identified nucleotide/protein files here */
   intermediateDir: string | null;
   onRecords?: (records: number) => void;
@@ -40,6 +43,8 @@ export interface PrepareResult {
   shards: Shard[];
   records: number;
   emptyRecords: number;
+  /** records holding bases other than A, C, G, T (their codons were dropped) */
+  nonAcgtRecords: number;
   chunks: number;
   frames: number;
   renames: IdRename[];
@@ -87,6 +92,7 @@ export async function prepareShards(options: PrepareOptions): Promise<PrepareRes
     shards: [],
     records: 0,
     emptyRecords: 0,
+    nonAcgtRecords: 0,
     chunks: 0,
     frames: 0,
     renames: [],
@@ -111,28 +117,31 @@ export async function prepareShards(options: PrepareOptions): Promise<PrepareRes
       const fasta = readFasta(input, {
         duplicateIds: options.renameDuplicates ? 'rename' : 'error',
         seen,
+        rna: options.rna,
         onRename: (rename) => {
           result.renames.push(rename);
           options.onWarning?.(
-            `${path.basename(rename.file)}:${rename.line}: duplicate id "${rename.from}" renamed to "${rename.to}"`,
+            `${path.basename(rename.file)}:${rename.line}: duplicate id ${quotedId(rename.from)} renamed to ${quotedId(rename.to)}`,
           );
         },
       });
       for await (const record of fasta) {
         result.records++;
-        await records.write(`${record.id}\t${record.sequence.length}\n`);
+        const nonAcgt = countNonAcgt(record.sequence);
+        if (nonAcgt > 0) result.nonAcgtRecords++;
+        await records.write(idBytes(`${record.id}\t${record.sequence.length}\t${nonAcgt}\n`));
         if (result.records % 1000 === 0 && options.signal?.aborted) throw new PredictInterrupted();
         if (result.records % 10000 === 0) options.onRecords?.(result.records);
         if (record.sequence.length === 0) {
           result.emptyRecords++;
           options.onWarning?.(
-            `${path.basename(input)}:${record.line}: "${record.id}" has no sequence; skipped`,
+            `${path.basename(input)}:${record.line}: ${quotedId(record.id)} has no sequence; skipped`,
           );
           continue;
         }
         for (const chunk of chunkRecord(record.id, record.sequence, chunkSize)) {
           result.chunks++;
-          await intermediate?.chunked.write(fastaEntry(chunk.id, chunk.sequence));
+          await intermediate?.chunked.write(idBytes(wrappedFastaEntry(chunk.id, chunk.sequence)));
           for (const frame of identifyFrames(chunk.id, chunk.sequence)) {
             if (!shard) {
               const name = shardName(result.shards.length);
@@ -149,10 +158,12 @@ export async function prepareShards(options: PrepareOptions): Promise<PrepareRes
                 info,
               };
             }
-            await shard.nucleotide.write(fastaEntry(frame.id, frame.nucleotide));
-            await shard.protein.write(fastaEntry(frame.id, frame.protein));
-            await intermediate?.nucleotide.write(fastaEntry(frame.id, frame.nucleotide));
-            await intermediate?.protein.write(fastaEntry(frame.id, frame.protein));
+            const nucleotide = idBytes(fastaEntry(frame.id, frame.nucleotide));
+            const protein = idBytes(fastaEntry(frame.id, frame.protein));
+            await shard.nucleotide.write(nucleotide);
+            await shard.protein.write(protein);
+            await intermediate?.nucleotide.write(nucleotide);
+            await intermediate?.protein.write(protein);
             result.frames++;
             if (++shard.info.frames === shardSize) shard = null;
           }

@@ -55,6 +55,16 @@ function translateBytes(bytes: Uint8Array, offset: number, stopAtStop: boolean):
   return protein.toString('latin1', 0, length);
 }
 
+/** How many characters of a sequence are not A, C, G or T in either case: their codons are dropped. */
+export function countNonAcgt(sequence: string): number {
+  let count = 0;
+  for (let i = 0; i < sequence.length; i++) {
+    const code = sequence.charCodeAt(i);
+    if (code > 0xff || BASE_INDEX[UPPER[code]] < 0) count++;
+  }
+  return count;
+}
+
 /** Reverse complement of an upper-case sequence; characters other than ACGT stay as they are. */
 export function reverseComplement(sequence: string): string {
   return reverseComplementBytes(Buffer.from(sequence, 'latin1')).toString('latin1');

@@ -1,20 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { FastaError, readFasta, type FastaReadOptions, type IdRename } from '../../src/io/fasta';
+import { FastaError, idBytes, readFasta, type FastaReadOptions, type IdRename } from '../../src/io/fasta';
+import { scratchFolder } from './scratch-folder';
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'virnucpro-fasta-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function write(name: string, content: string | Buffer): string {
-  const file = path.join(dir, name);
-  writeFileSync(file, content);
-  return file;
-}
+const scratch = scratchFolder('virnucpro-fasta-');
+const { write } = scratch;
 
 async function readAll(file: string, options?: FastaReadOptions) {
   const records = [];
@@ -140,12 +131,88 @@ describe('readFasta', () => {
     expect(reported[1].invalid).toEqual({ char: 'J', line: 5, column: 3, count: 3 });
   });
 
-  it('reads a header that is not UTF-8 (Latin-1) as text', async () => {
+  it('keeps ids as bytes: two ids differing only in a Latin-1 byte are distinct, UTF-8 ids stay UTF-8', async () => {
     const file = write(
       'latin1.fa',
-      Buffer.concat([Buffer.from('>r1 caf'), Buffer.from([0xe9]), Buffer.from('\nACGT\n')]),
+      Buffer.concat([
+        Buffer.from('>caf'),
+        Buffer.from([0xe9]),
+        Buffer.from(' d\xe9j\xe0\nACGT\n>caf'),
+        Buffer.from([0xe8]),
+        Buffer.from('\nACGT\n>caf\u00e9\nAC\n'),
+      ]),
     );
-    expect((await readAll(file)).map((r) => [r.id, r.description])).toEqual([['r1', 'caf\ufffd']]);
+    const records = await readAll(file);
+    expect(records.map((r) => idBytes(r.id))).toEqual([
+      Buffer.from([0x63, 0x61, 0x66, 0xe9]),
+      Buffer.from([0x63, 0x61, 0x66, 0xe8]),
+      Buffer.from([0x63, 0x61, 0x66, 0xc3, 0xa9]),
+    ]);
+    expect(idBytes(records[0].description)).toEqual(Buffer.from('d\u00e9j\u00e0', 'utf8'));
+    // messages show an id's bytes as UTF-8 text
+    expect((await errorOf(write('dup-utf8.fa', '>caf\u00e9\nA\n>caf\u00e9\nA\n'))).message).toBe(
+      'dup-utf8.fa:3: duplicate id "caf\u00e9" (first at line 1)',
+    );
+  });
+
+  it('ends an id at ASCII white space only, so a UTF-8 no-break space stays in the id', async () => {
+    const file = write('nbsp.fa', Buffer.from('>a\u00a0b\tc d\nAC\n', 'utf8'));
+    const [record] = await readAll(file);
+    expect(idBytes(record.id)).toEqual(Buffer.from('a\u00a0b', 'utf8'));
+    expect(record.description).toBe('c d');
+  });
+
+  it('skips a UTF-8 byte order mark, plain and gzip', async () => {
+    const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('>a x\nACGT\n')]);
+    for (const file of [write('bom.fa', withBom), write('bom.fa.gz', gzipSync(withBom))]) {
+      expect((await readAll(file)).map((r) => [r.id, r.description, r.sequence])).toEqual([
+        ['a', 'x', 'ACGT'],
+      ]);
+    }
+  });
+
+  it('takes a lone CR as a line end, and CR LF as one line end even split across pieces', async () => {
+    const file = write('cr.fa', '>r1\rACGT\rGG\r\r>r2\rTT\r');
+    expect((await readAll(file)).map((r) => [r.id, r.sequence, r.line])).toEqual([
+      ['r1', 'ACGTGG', 1],
+      ['r2', 'TT', 5],
+    ]);
+    // a CR ending the first 1 MiB piece read and its LF opening the next: one line end, not two
+    const head = '>a\n' + 'A'.repeat((1 << 20) - 3 - 1);
+    const split = write('split-crlf.fa', `${head}\r\n>b\r\nCC\r\n`);
+    const records = [];
+    for await (const record of readFasta(split))
+      records.push([record.id, record.sequence.length, record.line]);
+    expect(records).toEqual([
+      ['a', (1 << 20) - 4, 1],
+      ['b', 2, 3],
+    ]);
+  });
+
+  it('reads U as T and u as t with rna, and keeps U without', async () => {
+    const file = write('rna.fa', '>r\nACGUacgu\nUU\n');
+    expect((await readAll(file))[0].sequence).toBe('ACGUacguUU');
+    expect((await readAll(file, { rna: true }))[0].sequence).toBe('ACGTacgtTT');
+  });
+
+  it('keeps digits in the sequence like Biopython, and rejects them naming file and line when checked', async () => {
+    const file = write('digits.fa', '>g\n1 acgtacgt\n9 ac\n');
+    expect((await readAll(file))[0].sequence).toBe('1acgtacgt9ac');
+    expect((await errorOf(file, { checkCharacters: 'error' })).message).toBe(
+      `digits.fa:2: invalid character '1' at column 1 in the sequence of "g"`,
+    );
+  });
+
+  it('names the path and the reason for a directory, a pipe and a missing file', async () => {
+    const fifo = path.join(scratch.dir, 'reads.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // a pipe is refused before it is opened (opening one with no writer would block)
+    expect((await errorOf(fifo)).message).toBe(
+      `${fifo}: is a pipe or a terminal, not a regular file; save the data to a file first`,
+    );
+    expect((await errorOf(scratch.dir)).message).toBe(`${scratch.dir}: is a directory, not a file`);
+    const missing = path.join(scratch.dir, 'missing.fa');
+    expect((await errorOf(missing)).message).toBe(`${missing}: no such file or directory`);
   });
 
   it('rejects a header without an id', async () => {

@@ -31,7 +31,7 @@ describe('prediction plot', () => {
         record('contig_1', 1001, size, ['others', 'virus', 'no_frame', 'virus']),
         record('read_2', 250, size, ['others']),
       ];
-      const svg = await renderPlotSvg(records, size);
+      const svg = (await renderPlotSvg(records, size)).toString();
       expect(svg.startsWith('<svg')).toBe(true);
       expect(svg).toContain(`${size} nt chunks`);
       expect(svg).toContain('contig_1  (1001 nt, virus)');

@@ -130,7 +130,10 @@ describe('predict', () => {
       'empty_one',
       'unknown',
     ]);
-    expect(summary.slice(-2)).toEqual(['empty_one\t0\t0\t0\tNA\tempty', 'unknown\t360\t2\t0\tNA\tno_frame']);
+    expect(summary.slice(-2)).toEqual([
+      'empty_one\t0\t0\t0\tNA\tempty\t0',
+      'unknown\t360\t2\t0\tNA\tno_frame\t360',
+    ]);
   });
 
   it('refuses an existing folder without --resume or --force, starts over with force, resumes a finished run', async () => {
@@ -269,7 +272,7 @@ describe('predict', () => {
       expect(partial.failed).toHaveLength(1);
       expect(partial.calls.not_scored).toBeGreaterThan(0);
       const summary = readFileSync(path.join(dir, 'partial', 'prediction_summary.tsv'), 'utf8');
-      expect(summary).toMatch(/\tnot_scored\n/);
+      expect(summary).toMatch(/\tnot_scored\t\d+\n/);
       const resumedRun = await predict(
         options('partial', { renameDuplicates: true, shardSize: 4, resume: true }),
       );

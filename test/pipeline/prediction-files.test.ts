@@ -9,6 +9,7 @@ import {
   predictionLine,
   summarizeRecord,
   summaryLine,
+  wrappedFastaEntry,
   type FrameScore,
 } from '../../src/pipeline/prediction-files';
 import { seededRandom } from '../../bench/synthetic';
@@ -123,7 +124,7 @@ describe('prediction tables', () => {
     scores.add({ id: 'r_chunk_2R2', others: 0.3, virus: 0.7 });
     scores.add({ id: 'r_chunk_2R3', others: 0.6, virus: 0.4 });
     scores.add({ id: 's_chunk_1F1', others: 0.8, virus: 0.2 });
-    const r = summarizeRecord('r', 700, ['r_chunk_1', 'r_chunk_2', 'r_chunk_3'], scores);
+    const r = summarizeRecord('r', 700, ['r_chunk_1', 'r_chunk_2', 'r_chunk_3'], scores, 12);
     expect(r).toEqual({
       id: 'r',
       length: 700,
@@ -131,12 +132,13 @@ describe('prediction tables', () => {
       framesScored: 3,
       maxVirus: Math.fround(0.7),
       call: 'virus',
+      nonAcgt: 12,
     });
-    expect(summaryLine(r)).toBe('r\t700\t3\t3\t0.7\tvirus\n');
-    expect(summarizeRecord('s', 200, ['s_chunk_1'], scores).call).toBe('others');
-    const none = summarizeRecord('t', 40, ['t_chunk_1'], scores);
-    expect([none.call, summaryLine(none)]).toEqual(['no_frame', 't\t40\t1\t0\tNA\tno_frame\n']);
-    expect(summarizeRecord('u', 0, [], scores).call).toBe('empty');
+    expect(summaryLine(r)).toBe('r\t700\t3\t3\t0.7\tvirus\t12\n');
+    expect(summarizeRecord('s', 200, ['s_chunk_1'], scores, 0).call).toBe('others');
+    const none = summarizeRecord('t', 40, ['t_chunk_1'], scores, 40);
+    expect([none.call, summaryLine(none)]).toEqual(['no_frame', 't\t40\t1\t0\tNA\tno_frame\t40\n']);
+    expect(summarizeRecord('u', 0, [], scores, 0).call).toBe('empty');
   });
 });
 
@@ -151,5 +153,17 @@ describe('intermediate file names', () => {
       nucleotide: 'reads_identified_nucleotide.fa',
       protein: 'reads_identified_protein.faa',
     });
+  });
+
+  it('wraps the chunked file at 60 characters per line, as Biopython writes FASTA', () => {
+    const chunk = 'ACGTACGTAC'.repeat(30);
+    expect(wrappedFastaEntry('r_chunk_1', chunk)).toBe(
+      `>r_chunk_1\n${[0, 60, 120, 180, 240].map((start) => chunk.slice(start, start + 60)).join('\n')}\n`,
+    );
+    expect(wrappedFastaEntry('r_chunk_2', 'A'.repeat(61))).toBe(`>r_chunk_2\n${'A'.repeat(60)}\nA\n`);
+    expect(wrappedFastaEntry('s_chunk_1', 'ACG')).toBe('>s_chunk_1\nACG\n');
+    expect(wrappedFastaEntry('t_chunk_1', 'C'.repeat(120))).toBe(
+      `>t_chunk_1\n${'C'.repeat(60)}\n${'C'.repeat(60)}\n`,
+    );
   });
 });

@@ -1,4 +1,9 @@
-import { identifyFrames, reverseComplement, translateFrame } from '../../src/pipeline/translate';
+import {
+  countNonAcgt,
+  identifyFrames,
+  reverseComplement,
+  translateFrame,
+} from '../../src/pipeline/translate';
 
 describe('translateFrame', () => {
   it('uses the standard code with * for stops', () => {
@@ -65,5 +70,13 @@ describe('identifyFrames (SPEC.md 2)', () => {
 
   it('upper-cases the chunk first', () => {
     expect(identifyFrames('u', 'atggcc')).toEqual(identifyFrames('u', 'ATGGCC'));
+  });
+});
+
+describe('countNonAcgt', () => {
+  it('counts every character whose codons translation drops: N, IUPAC codes, gaps, U, in either case', () => {
+    expect(countNonAcgt('ACGTacgt')).toBe(0);
+    expect(countNonAcgt('ACNTrY-.u')).toBe(6);
+    expect(countNonAcgt('')).toBe(0);
   });
 });

@@ -18,7 +18,10 @@ export function describeResult(result: PredictResult): string {
   return lines.join('\n');
 }
 
-/** Runs predict with progress on stderr and sets the exit code (0 done, 1 failed, 2 partial, 130/143 signals). */
+/**
+ * Runs predict with progress on stderr and sets the exit code (0 done, 1 failed, 2 partial or input
+ * rejected by the checks, 130/143 signals).
+ */
 export async function runPredict(
   options: PredictOptions,
   showProgress: boolean,
@@ -78,6 +81,7 @@ export function registerPredictCommand(program: Command): void {
     .option('--force', 'delete an earlier run in the output folder and start over')
     .option('--keep-intermediate', 'also keep the chunked and identified FASTA files and the embeddings')
     .option('--rename-duplicates', 'suffix repeated record ids with _2, _3 instead of failing')
+    .option('--rna', 'the input is RNA: read U as T (without it, a U is refused)')
     .option('--plot-count <n>', 'records drawn in prediction_plot.svg', nonNegativeInteger, 20)
     .option('--plot-ids <ids>', 'comma-separated record ids to draw instead of the first ones')
     .option('--shard-size <n>', 'frames per embedding file (the unit of resume)', positiveInteger, 10000)
@@ -96,6 +100,7 @@ export function registerPredictCommand(program: Command): void {
           force: Boolean(o.force),
           keepIntermediate: Boolean(o.keepIntermediate),
           renameDuplicates: Boolean(o.renameDuplicates),
+          rna: Boolean(o.rna),
           plot: o.plotIds ? { ids: String(o.plotIds).split(',') } : { count: o.plotCount },
           shardSize: o.shardSize,
           report: o.report ?? null,
