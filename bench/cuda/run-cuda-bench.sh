@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
-# The CUDA part of the benchmark for a GPU machine without Node: builds cpp/core and virnucpro-run
-# against the installed PyTorch, exports random models with the real ESM-2 3B and DNABERT-S shapes,
-# times forward over dtypes, batch shapes, allocator settings and cache-clear intervals, and writes
-# one JSON file per run plus an index (runs.jsonl) into OUTDIR. On any machine with Node,
-#   npm run bench -- --only cuda --cuda-results OUTDIR
-# turns that folder into the table, the achieved fraction of peak matrix throughput, and the chart.
+# The GPU benchmark in one run, for a machine with a CUDA PyTorch and no Node:
+#  1. builds cpp/core, virnucpro-run and the N-API addon (compiled and linked against node-api-headers
+#     and node-addon-api from node_modules, never loaded) against that PyTorch, in the background;
+#  2. bench/cuda/cuda_bench.py measure: random ESM-2 3B and DNABERT-S models with the real shapes, the
+#     device's matmul peak, SDPA against explicit attention (fp32), length-sorted passes in fp32, fp16
+#     and bf16, bf16 against fp32 on pooled embeddings and classifier calls, peak memory;
+#  3. virnucpro-run on the exported models (fp32, fp16 and the default dtype, cache clears counted);
+#  4. the summary JSON (default bench/results/cuda/summary.json).
+# Anywhere with Node, `npm run bench -- --only cuda --cuda-results OUTDIR` tables the runner reports.
 set -euo pipefail
 
 usage() {
   cat <<'USAGE'
 usage: bench/cuda/run-cuda-bench.sh [options] OUTDIR
-  --runner PATH   an already built virnucpro-run (default: build one in OUTDIR/build)
-  --models DIR    where exported models are kept between runs (default: OUTDIR/models)
   --python PY     Python with torch (default: $VIRNUCPRO_PYTHON, else python3)
-  --iters N       timed iterations per run (default 10)
-  --cpu-smoke     the same flow on the CPU with the tiny models and small shapes, fp32 only:
-                  checks the script, the build and the output format where there is no GPU
+  --build DIR     CMake build folder, reused between runs (default: OUTDIR/build)
+  --summary FILE  summary to write (default: bench/results/cuda/summary.json;
+                  with --cpu-smoke OUTDIR/smoke-summary.json, and never the GPU summary)
+  --cpu-smoke     the same flow on the CPU with the tiny shapes: checks the script, the builds
+                  and the output format where there is no GPU
 Build: VIRNUCPRO_USE_PYTORCH=1 (the libtorch inside that Python's torch) unless LIBTORCH is set;
 with --cpu-smoke the usual discovery (LIBTORCH, VIRNUCPRO_USE_PYTORCH, system) applies.
 USAGE
@@ -27,18 +30,18 @@ die() {
 }
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+gpu_summary="$repo/bench/results/cuda/summary.json"
 python="${VIRNUCPRO_PYTHON:-python3}"
-runner=""
-models=""
-iters=10
+build=""
+summary=""
 smoke=0
 out=""
+command_line="bench/cuda/run-cuda-bench.sh $*"
 while [ $# -gt 0 ]; do
   case "$1" in
-    --runner) runner="${2:?--runner needs a path}"; shift ;;
-    --models) models="${2:?--models needs a folder}"; shift ;;
     --python) python="${2:?--python needs a command}"; shift ;;
-    --iters) iters="${2:?--iters needs a number}"; shift ;;
+    --build) build="${2:?--build needs a folder}"; shift ;;
+    --summary) summary="${2:?--summary needs a file}"; shift ;;
     --cpu-smoke) smoke=1 ;;
     -h | --help) usage; exit 0 ;;
     -*) usage >&2; die "unknown option $1" ;;
@@ -47,7 +50,6 @@ while [ $# -gt 0 ]; do
   shift
 done
 [ -n "$out" ] || { usage >&2; exit 2; }
-[[ "$iters" =~ ^[1-9][0-9]*$ ]] || die "--iters needs a positive integer, got '$iters'"
 
 "$python" -c 'import torch' 2>/dev/null || die "'$python' cannot import torch; give --python"
 if [ "$smoke" = 0 ]; then
@@ -57,95 +59,116 @@ fi
 
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
-models="${models:-$out/models}"
-mkdir -p "$out/raw" "$out/manifests" "$models"
+build="${build:-$out/build}"
+if [ "$smoke" = 1 ]; then
+  summary="${summary:-$out/smoke-summary.json}"
+  [ "$(realpath -m "$summary")" != "$(realpath -m "$gpu_summary")" ] ||
+    die "a --cpu-smoke summary never goes to $gpu_summary"
+else
+  summary="${summary:-$gpu_summary}"
+fi
+rm -rf "$out/raw" "$out/manifests" "$out"/build-*.status "$out/python-results.json"
+mkdir -p "$out/raw" "$out/manifests" "$out/models"
 : >"$out/runs.jsonl"
+started=$SECONDS
 
-# ---- build ----
-if [ -z "$runner" ]; then
-  build="$out/build"
-  generator=()
+# The addon's rule (cpp/core/alloc_conf.h) for this script's Python too: expandable segments on
+# unless the caller chose a value for them.
+case "${PYTORCH_CUDA_ALLOC_CONF:-}" in
+  *expandable_segments*) ;;
+  "") export PYTORCH_CUDA_ALLOC_CONF="expandable_segments:True" ;;
+  *) export PYTORCH_CUDA_ALLOC_CONF="$PYTORCH_CUDA_ALLOC_CONF,expandable_segments:True" ;;
+esac
+
+# ---- 1. builds, in the background while the GPU works ----
+build_all() {
+  local generator=() log="$out/build.log"
   if command -v ninja >/dev/null; then generator=(-G Ninja); fi
   if [ "$smoke" = 0 ] && [ -z "${LIBTORCH:-}" ]; then
     export VIRNUCPRO_USE_PYTORCH=1 PYTHON="$python"
   fi
-  echo "== building virnucpro-run in $build"
-  cmake -S "$repo" -B "$build" ${generator[@]+"${generator[@]}"} -DCMAKE_BUILD_TYPE=Release >"$out/build.log"
-  cmake --build "$build" --target virnucpro-run --parallel >>"$out/build.log" ||
-    die "build failed; see $out/build.log"
-  runner="$build/virnucpro-run"
-fi
-[ -x "$runner" ] || die "no runnable virnucpro-run at $runner"
+  local napi_headers="$repo/node_modules/node-api-headers/include;$repo/node_modules/node-addon-api"
+  if ! cmake -S "$repo" -B "$build" ${generator[@]+"${generator[@]}"} -DCMAKE_BUILD_TYPE=Release \
+    "-DVIRNUCPRO_NAPI_HEADERS=$napi_headers" >"$log" 2>&1; then
+    echo "failed: cmake configure, see build.log" | tee "$out/build-core.status" >"$out/build-napi.status"
+    return
+  fi
+  if cmake --build "$build" --target virnucpro-run --parallel >>"$log" 2>&1; then
+    echo ok >"$out/build-core.status"
+  else
+    echo "failed: see build.log" >"$out/build-core.status"
+  fi
+  if [ ! -f "$repo/node_modules/node-addon-api/napi.h" ]; then
+    echo "failed: node_modules lacks node-addon-api (copy node_modules along)" >"$out/build-napi.status"
+  elif cmake --build "$build" --target virnucpro_native --parallel >>"$log" 2>&1; then
+    echo ok >"$out/build-napi.status"
+  else
+    echo "failed: see build.log" >"$out/build-napi.status"
+  fi
+}
+echo "== building cpp/core, virnucpro-run and the addon in $build (log: $out/build.log)"
+build_all &
+build_pid=$!
 
-# ---- models ----
+# ---- 2. the Python measurements ----
+failures=()
+smoke_flag=()
+if [ "$smoke" = 1 ]; then smoke_flag=(--cpu-smoke); fi
+"$python" "$repo/bench/cuda/cuda_bench.py" measure --out "$out" --models "$out/models" ${smoke_flag[@]+"${smoke_flag[@]}"} ||
+  failures+=("measure")
+
+wait "$build_pid"
+echo "== build: core $(cat "$out/build-core.status"), addon $(cat "$out/build-napi.status")"
+[ "$(cat "$out/build-core.status")" = ok ] || failures+=("build core")
+[ "$(cat "$out/build-napi.status")" = ok ] || failures+=("build addon")
+
+# ---- 3. virnucpro-run, the addon's own inference path ----
 manifest_field() { # DIR FIELD
   "$python" -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1/manifest.json" "$2"
 }
 
-export_model() { # ARCH: a random model with that architecture's shapes, reused when complete
-  [ -f "$models/$1/manifest.json" ] && return
-  echo "== exporting random $1 to $models/$1"
-  "$python" "$repo/scripts/export-models.py" random --arch "$1" --out "$models/$1" >/dev/null
-}
-
-if [ "$smoke" = 1 ]; then
-  [ -f "$models/tiny/esm2/manifest.json" ] ||
-    "$python" "$repo/scripts/export-models.py" tiny --out "$models/tiny" >/dev/null
-  device=cpu
-  dtypes=(fp32)
-  # label, folder, "rows x length" shapes smallest first
-  model_labels=(esm2_tiny dnabert-s_tiny)
-  model_dirs=("$models/tiny/esm2" "$models/tiny/dnabert-s")
-  model_shapes=("2x16 4x32" "2x16 4x32")
-  warmup=1
-else
-  export_model esm2_t36_3B
-  export_model dnabert-s-117M
-  device=cuda:0
-  dtypes=(fp32 fp16 bf16)
-  model_labels=(esm2_t36_3B dnabert-s-117M)
-  model_dirs=("$models/esm2_t36_3B" "$models/dnabert-s-117M")
-  # proteins of 300-500 nt chunks are 100-166 residues; DNABERT-S sees 60-130 BPE tokens per frame
-  model_shapes=("8x160 64x160 256x160" "32x128 256x128 1024x128")
-  warmup=2
-fi
-
-# ---- runs ----
-failures=0
-run_one() { # INDEX DTYPE SHAPE ALLOC_CONF EMPTY_EVERY
-  local label="${model_labels[$1]}" dir="${model_dirs[$1]}" dtype="$2" shape="$3" conf="$4" every="$5"
-  local rows="${shape%x*}" length="${shape#*x}"
-  local name="${label}_${dtype}_${shape}_${conf//[^A-Za-z0-9]/-}_clear${every}"
+run_one() { # LABEL DIR DTYPE ROWSxLENGTH [EMPTY_EVERY]
+  local label="$1" dir="$2" dtype="$3" shape="$4" every="${5:-0}"
+  local name="${label}_${dtype}_${shape}_clear${every}"
   local args=("$dir/$(manifest_field "$dir" module)" --device "$device" --dtype "$dtype")
-  args+=(--pooling "$(manifest_field "$dir" pooling)" --batch "$rows" --length "$length")
-  args+=(--iters "$iters" --warmup "$warmup" --json)
+  args+=(--pooling "$(manifest_field "$dir" pooling)" --batch "${shape%x*}" --length "${shape#*x}")
+  args+=(--iters 5 --warmup 2 --json)
   if [ "$every" -gt 0 ]; then args+=(--empty-cache-every "$every"); fi
-  if PYTORCH_CUDA_ALLOC_CONF="$conf" "$runner" "${args[@]}" >"$out/raw/$name.json" 2>"$out/raw/$name.err"; then
-    printf '{"model":"%s","file":"raw/%s.json","requestedAllocConf":"%s"}\n' "$label" "$name" "$conf" >>"$out/runs.jsonl"
-    "$python" -c 'import json, sys; print("%s: %.0f tokens/s" % (sys.argv[2], json.load(open(sys.argv[1]))["tokensPerSecond"]))' \
-      "$out/raw/$name.json" "$name"
+  if "$build/virnucpro-run" "${args[@]}" >"$out/raw/$name.json" 2>"$out/raw/$name.err"; then
+    printf '{"model":"%s","file":"raw/%s.json","dtype":"%s","requestedAllocConf":"%s"}\n' \
+      "$label" "$name" "$dtype" "$PYTORCH_CUDA_ALLOC_CONF" >>"$out/runs.jsonl"
   else
-    failures=$((failures + 1))
+    failures+=("virnucpro-run $name")
     echo "FAILED $name: $(tail -n 1 "$out/raw/$name.err")"
   fi
 }
 
-expandable="expandable_segments:True"
-for index in "${!model_labels[@]}"; do
-  cp "${model_dirs[$index]}/manifest.json" "$out/manifests/${model_labels[$index]}.json"
-  read -r -a shapes <<<"${model_shapes[$index]}"
-  largest="${shapes[${#shapes[@]} - 1]}"
-  main_dtype="${dtypes[${#dtypes[@]} - 1]}"
-  echo "== ${model_labels[$index]}: dtypes x shapes, expandable segments on"
-  for dtype in "${dtypes[@]}"; do
-    for shape in "${shapes[@]}"; do run_one "$index" "$dtype" "$shape" "$expandable" 0; done
+if [ "$(cat "$out/build-core.status")" = ok ] && [ -f "$out/models/esm2/manifest.json" ]; then
+  echo "== virnucpro-run"
+  if [ "$smoke" = 1 ]; then
+    device=cpu esm2_shape=4x32 dnabert_shape=4x32
+    dtypes=(fp32)
+  else
+    device=cuda:0 esm2_shape=256x168 dnabert_shape=1024x130
+    dtypes=(fp32 fp16)
+  fi
+  for model in esm2 dnabert-s; do
+    cp "$out/models/$model/manifest.json" "$out/manifests/$model.json"
+    shape="$esm2_shape"
+    if [ "$model" = dnabert-s ]; then shape="$dnabert_shape"; fi
+    for dtype in "${dtypes[@]}"; do run_one "$model" "$out/models/$model" "$dtype" "$shape"; done
+    # The default dtype (bf16 on CUDA, fp32 on the CPU), emptying the cache every 2 iterations.
+    run_one "$model" "$out/models/$model" auto "$shape" 2
   done
-  echo "== ${model_labels[$index]}: expandable segments off ($main_dtype)"
-  for shape in "${shapes[@]}"; do run_one "$index" "$main_dtype" "$shape" "expandable_segments:False" 0; done
-  echo "== ${model_labels[$index]}: cache cleared every 1 and every 10 iterations ($main_dtype, $largest)"
-  for every in 1 10; do run_one "$index" "$main_dtype" "$largest" "$expandable" "$every"; done
-done
+fi
 
-"$python" -c 'import platform, sys, torch; print(f"torch {torch.__version__} on {platform.node()}: {sys.argv[1]}")' \
-  "$(wc -l <"$out/runs.jsonl") runs in $out/runs.jsonl, $failures failed"
-[ "$failures" = 0 ]
+# ---- 4. summary ----
+if [ -f "$out/python-results.json" ]; then
+  "$python" "$repo/bench/cuda/cuda_bench.py" summarize --out "$out" --summary "$summary" --command "$command_line" ||
+    failures+=("summarize")
+fi
+echo "== $((SECONDS - started)) s; torch $("$python" -c 'import torch; print(torch.__version__)')"
+if [ ${#failures[@]} -gt 0 ]; then
+  printf 'run-cuda-bench: failed: %s\n' "${failures[@]}" >&2
+  exit 1
+fi

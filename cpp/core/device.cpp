@@ -51,11 +51,13 @@ c10::Device ParseDevice(const std::string& text) {
 #endif
 }
 
-c10::ScalarType ParseDtype(const std::string& text) {
+c10::ScalarType ParseDtype(const std::string& text, const c10::Device& device) {
+  if (text == "auto") return DefaultDtype(device);
   if (text == "fp32") return c10::kFloat;
   if (text == "fp16") return c10::kHalf;
   if (text == "bf16") return c10::kBFloat16;
-  throw Error(ErrorCode::kInputDtype, "unknown dtype '" + text + "': expected 'fp32', 'fp16' or 'bf16'");
+  throw Error(ErrorCode::kInputDtype,
+              "unknown dtype '" + text + "': expected 'auto', 'fp32', 'fp16' or 'bf16'");
 }
 
 #ifdef VIRNUCPRO_WITH_CUDA
@@ -99,11 +101,16 @@ std::string CudaRuntimeVersion() {
 }  // namespace
 
 Placement ParsePlacement(const std::string& device, const std::string& dtype) {
-  Placement placement{ParseDevice(device), ParseDtype(dtype)};
+  const c10::Device parsed = ParseDevice(device);
+  Placement placement{parsed, ParseDtype(dtype, parsed)};
   if (placement.dtype == c10::kHalf && !placement.device.is_cuda()) {
     throw Error(ErrorCode::kDevice, "dtype 'fp16' needs a CUDA device; on 'cpu' use 'fp32' or 'bf16'");
   }
   return placement;
+}
+
+c10::ScalarType DefaultDtype(const c10::Device& device) {
+  return device.is_cuda() ? c10::kBFloat16 : c10::kFloat;
 }
 
 std::string DeviceName(const c10::Device& device) { return device.str(); }

@@ -17,9 +17,12 @@ struct Placement {
 };
 
 // 'cpu' or 'cuda:N'; anything else, a CUDA device on a CPU build, or N past the device count is
-// ErrorCode::kDevice. dtype is 'fp32', 'fp16' or 'bf16'; fp16 needs a CUDA device (libtorch's CPU
-// kernels lack half-precision matmul), bf16 runs on both.
+// ErrorCode::kDevice. dtype is 'auto' (DefaultDtype of the device), 'fp32', 'fp16' or 'bf16'; fp16
+// needs a CUDA device (libtorch's CPU kernels lack half-precision matmul), bf16 runs on both.
 Placement ParsePlacement(const std::string& device, const std::string& dtype);
+// bf16 on CUDA devices (tensor-core rate, fp32's exponent range), fp32 on the CPU, where bf16 matmuls
+// are emulated and slower than fp32.
+c10::ScalarType DefaultDtype(const c10::Device& device);
 std::string DeviceName(const c10::Device& device);
 std::string DtypeName(c10::ScalarType dtype);
 

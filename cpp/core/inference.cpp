@@ -9,6 +9,7 @@
 
 #include "core/device.h"
 #include "core/errors.h"
+#include "core/host_transfer.h"
 
 namespace virnucpro {
 
@@ -74,8 +75,8 @@ InferenceResult RunEmbedding(const RegisteredModel& model, const at::Tensor& tok
   c10::DeviceGuard device_guard(device);
   c10::InferenceMode inference_mode;
   ApplyIntraopThreadsOnThisThread();
-  const at::Tensor device_mask = mask.to(device);
-  const at::Tensor hidden = model.model->Forward({tokens.to(device), device_mask});
+  const at::Tensor device_mask = CopyToDevice(mask, device);
+  const at::Tensor hidden = model.model->Forward({CopyToDevice(tokens, device), device_mask});
   if (hidden.dim() != 3 || hidden.size(0) != tokens.size(0) || hidden.size(1) != tokens.size(1)) {
     throw Error(ErrorCode::kModelFormat, "the embedding module returned " + ShapeText(hidden) +
                                              " for tokens " + ShapeText(tokens) +
@@ -103,7 +104,8 @@ InferenceResult RunClassifier(const RegisteredModel& model, const at::Tensor& fe
   c10::DeviceGuard device_guard(placement.device);
   c10::InferenceMode inference_mode;
   ApplyIntraopThreadsOnThisThread();
-  const at::Tensor logits = model.model->Forward({features.to(placement.device, placement.dtype)});
+  const at::Tensor logits =
+      model.model->Forward({CopyToDevice(features, placement.device).to(placement.dtype)});
   if (logits.dim() != 2 || logits.size(0) != features.size(0)) {
     throw Error(ErrorCode::kModelFormat, "the classifier returned " + ShapeText(logits) + " for features " +
                                              ShapeText(features) + ", expected [rows, classes]");

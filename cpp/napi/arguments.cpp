@@ -2,9 +2,8 @@
 
 #include <ATen/ATen.h>
 
-#include <cstring>
-
 #include "core/errors.h"
+#include "core/host_transfer.h"
 
 namespace virnucpro::napi {
 
@@ -36,10 +35,11 @@ Napi::TypedArray TypedArrayProperty(const Napi::Object& input, const char* key, 
   return value.As<Napi::TypedArray>();
 }
 
-// Copies a typed array's elements of type Source into a new tensor of `dtype` with `shape`.
+// Copies a typed array's elements of type Source into a new host tensor of `dtype` with `shape`, pinned
+// when it is bound for a CUDA device.
 template <typename Source>
 at::Tensor CopyToTensor(const Napi::TypedArray& array, const std::vector<int64_t>& shape,
-                        at::ScalarType dtype, const char* key) {
+                        at::ScalarType dtype, const char* key, const c10::Device& target) {
   const int64_t expected = shape[0] * shape[1];
   if (static_cast<int64_t>(array.ElementLength()) != expected) {
     throw Error(ErrorCode::kInputShape, std::string(key) + " has " + std::to_string(array.ElementLength()) +
@@ -48,9 +48,12 @@ at::Tensor CopyToTensor(const Napi::TypedArray& array, const std::vector<int64_t
   }
   const auto* data = reinterpret_cast<const Source*>(static_cast<const uint8_t*>(array.ArrayBuffer().Data()) +
                                                      array.ByteOffset());
-  at::Tensor copy = at::empty(shape, at::TensorOptions().dtype(c10::CppTypeToScalarType<Source>::value));
-  if (expected > 0) std::memcpy(copy.data_ptr(), data, expected * sizeof(Source));
-  return copy.to(dtype);
+  at::Tensor copy = EmptyHostTensor(shape, dtype, target);
+  if (expected > 0) {
+    // from_blob only views the JS memory for the duration of this copy (which converts to dtype).
+    copy.copy_(at::from_blob(const_cast<Source*>(data), shape, c10::CppTypeToScalarType<Source>::value));
+  }
+  return copy;
 }
 
 }  // namespace
@@ -75,39 +78,39 @@ std::string StringProperty(const Napi::Object& object, const char* key) {
   return value.As<Napi::String>().Utf8Value();
 }
 
-at::Tensor TokenTensor(const Napi::Object& input) {
+at::Tensor TokenTensor(const Napi::Object& input, const c10::Device& target) {
   const auto shape = MatrixShape(input);
   const Napi::TypedArray tokens = TypedArrayProperty(input, "tokens", "an Int32Array or BigInt64Array");
   switch (tokens.TypedArrayType()) {
     case napi_int32_array:
-      return CopyToTensor<int32_t>(tokens, shape, at::kLong, "tokens");
+      return CopyToTensor<int32_t>(tokens, shape, at::kLong, "tokens", target);
     case napi_bigint64_array:
-      return CopyToTensor<int64_t>(tokens, shape, at::kLong, "tokens");
+      return CopyToTensor<int64_t>(tokens, shape, at::kLong, "tokens", target);
     default:
       throw Error(ErrorCode::kInputDtype, "tokens must be an Int32Array or BigInt64Array");
   }
 }
 
-at::Tensor MaskTensor(const Napi::Object& input) {
+at::Tensor MaskTensor(const Napi::Object& input, const c10::Device& target) {
   const auto shape = MatrixShape(input);
   const Napi::TypedArray mask = TypedArrayProperty(input, "mask", "an Int32Array or Uint8Array");
   switch (mask.TypedArrayType()) {
     case napi_int32_array:
-      return CopyToTensor<int32_t>(mask, shape, at::kLong, "mask");
+      return CopyToTensor<int32_t>(mask, shape, at::kLong, "mask", target);
     case napi_uint8_array:
-      return CopyToTensor<uint8_t>(mask, shape, at::kLong, "mask");
+      return CopyToTensor<uint8_t>(mask, shape, at::kLong, "mask", target);
     default:
       throw Error(ErrorCode::kInputDtype, "mask must be an Int32Array or Uint8Array");
   }
 }
 
-at::Tensor FeatureTensor(const Napi::Object& input) {
+at::Tensor FeatureTensor(const Napi::Object& input, const c10::Device& target) {
   const auto shape = MatrixShape(input);
   const Napi::TypedArray features = TypedArrayProperty(input, "features", "a Float32Array");
   if (features.TypedArrayType() != napi_float32_array) {
     throw Error(ErrorCode::kInputDtype, "features must be a Float32Array");
   }
-  return CopyToTensor<float>(features, shape, at::kFloat, "features");
+  return CopyToTensor<float>(features, shape, at::kFloat, "features", target);
 }
 
 }  // namespace virnucpro::napi

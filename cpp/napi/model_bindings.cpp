@@ -128,8 +128,9 @@ Napi::Value Forward(const Napi::CallbackInfo& info) {
   return StartOrReject(info.Env(), [&] {
     auto model = ModelRegistry::Instance().Find(StringArgument(info, 0, "name"));
     const Napi::Object input = ObjectArgument(info, 1, "input");
-    at::Tensor tokens = TokenTensor(input);
-    at::Tensor mask = MaskTensor(input);
+    const c10::Device target = model->info.placement.device;
+    at::Tensor tokens = TokenTensor(input, target);
+    at::Tensor mask = MaskTensor(input, target);
     const Pooling pooling = ParsePooling(StringProperty(input, "pooling"));
     return StartWorker<ForwardWorker>(info.Env(), std::move(model), std::move(tokens), std::move(mask),
                                       pooling);
@@ -140,7 +141,8 @@ Napi::Value Classify(const Napi::CallbackInfo& info) {
   return StartOrReject(info.Env(), [&] {
     auto model = ModelRegistry::Instance().Find(StringArgument(info, 0, "name"));
     const Napi::Object input = ObjectArgument(info, 1, "input");
-    return StartWorker<ClassifyWorker>(info.Env(), std::move(model), FeatureTensor(input));
+    at::Tensor features = FeatureTensor(input, model->info.placement.device);
+    return StartWorker<ClassifyWorker>(info.Env(), std::move(model), std::move(features));
   });
 }
 

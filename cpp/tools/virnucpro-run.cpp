@@ -24,7 +24,8 @@ namespace {
 
 constexpr const char* kUsage = R"(usage: virnucpro-run MODEL.pt [options]
   --device D     cpu or cuda:N (default cpu)
-  --dtype T      fp32, fp16 or bf16 (default fp32; fp16 needs CUDA)
+  --dtype T      auto, fp32, fp16 or bf16 (default auto: bf16 on CUDA, fp32 on the CPU;
+                 fp16 needs CUDA)
   --pooling P    none, esm-mean or masked-mean (default esm-mean)
   --batch N      synthetic rows (default 8)
   --length N     synthetic columns (default 256)
@@ -41,7 +42,7 @@ constexpr const char* kUsage = R"(usage: virnucpro-run MODEL.pt [options]
 struct Options {
   std::string model;
   std::string device = "cpu";
-  std::string dtype = "fp32";
+  std::string dtype = "auto";
   std::string pooling = "esm-mean";
   int64_t batch = 8;
   int64_t length = 256;
@@ -205,10 +206,14 @@ int Run(const Options& options) {
   auto& registry = virnucpro::ModelRegistry::Instance();
   const virnucpro::ModelInfo info = registry.Load("model", options.model, placement);
   const auto model = registry.Find("model");
-  const TokenBatch batch =
+  TokenBatch batch =
       options.tokens_file.empty()
           ? SyntheticBatch(options.batch, options.length, options.vocab > 0 ? options.vocab : info.vocab_size)
           : BatchFromFile(options.tokens_file, options.pad);
+  if (placement.device.is_cuda()) {
+    // As the addon's inputs are: page-locked once, so every call's copy is asynchronous.
+    batch = {batch.tokens.pin_memory(), batch.mask.pin_memory()};
+  }
 
   for (int i = 0; i < options.warmup; ++i) virnucpro::RunEmbedding(*model, batch.tokens, batch.mask, pooling);
   std::vector<double> seconds;

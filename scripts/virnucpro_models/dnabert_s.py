@@ -9,12 +9,13 @@ and float16. Padded output positions are zero, as after the reference's final re
 
 import math
 from dataclasses import dataclass
-from typing import Any, Dict
+from typing import Any, Dict, Final
 
 import torch
 from torch import nn
 
 from .alibi import alibi_slopes
+from .attention import uses_sdpa
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,11 @@ class Embeddings(nn.Module):
 
 
 class SelfAttention(nn.Module):
-    def __init__(self, config: DnabertSConfig):
+    sdpa: Final[bool]
+
+    def __init__(self, config: DnabertSConfig, sdpa: bool):
         super().__init__()
+        self.sdpa = sdpa
         self.heads = config.heads
         self.head_dim = config.dim // config.heads
         self.Wqkv = nn.Linear(config.dim, 3 * config.dim)
@@ -90,11 +94,16 @@ class SelfAttention(nn.Module):
         # The packed projection is laid out (q|k|v, head, head_dim).
         qkv = self.Wqkv(x).reshape(batch, length, 3, self.heads, self.head_dim)
         q = qkv[:, :, 0].permute(0, 2, 1, 3)
-        k = qkv[:, :, 1].permute(0, 2, 3, 1)
+        k = qkv[:, :, 1].permute(0, 2, 1, 3)
         v = qkv[:, :, 2].permute(0, 2, 1, 3)
-        scores = torch.matmul(q, k) / math.sqrt(float(self.head_dim)) + bias
-        probs = torch.softmax(scores, dim=-1)
-        return torch.matmul(probs, v).permute(0, 2, 1, 3).reshape(batch, length, dim)
+        if self.sdpa:
+            # The default scale is 1/sqrt(head_dim); the bias is added to the scaled scores.
+            attended = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=bias)
+        else:
+            scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(float(self.head_dim)) + bias
+            probs = torch.softmax(scores, dim=-1)
+            attended = torch.matmul(probs, v)
+        return attended.permute(0, 2, 1, 3).reshape(batch, length, dim)
 
 
 class SelfOutput(nn.Module):
@@ -108,9 +117,9 @@ class SelfOutput(nn.Module):
 
 
 class Attention(nn.Module):
-    def __init__(self, config: DnabertSConfig):
+    def __init__(self, config: DnabertSConfig, sdpa: bool):
         super().__init__()
-        self.self = SelfAttention(config)
+        self.self = SelfAttention(config, sdpa)
         self.output = SelfOutput(config)
 
     def forward(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
@@ -136,9 +145,9 @@ class GatedLinearUnitMlp(nn.Module):
 
 
 class Layer(nn.Module):
-    def __init__(self, config: DnabertSConfig):
+    def __init__(self, config: DnabertSConfig, sdpa: bool):
         super().__init__()
-        self.attention = Attention(config)
+        self.attention = Attention(config, sdpa)
         self.mlp = GatedLinearUnitMlp(config)
 
     def forward(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
@@ -146,9 +155,9 @@ class Layer(nn.Module):
 
 
 class Encoder(nn.Module):
-    def __init__(self, config: DnabertSConfig):
+    def __init__(self, config: DnabertSConfig, sdpa: bool):
         super().__init__()
-        self.layer = nn.ModuleList([Layer(config) for _ in range(config.layers)])
+        self.layer = nn.ModuleList([Layer(config, sdpa) for _ in range(config.layers)])
 
     def forward(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
         for layer in self.layer:
@@ -157,19 +166,21 @@ class Encoder(nn.Module):
 
 
 class DnabertS(nn.Module):
-    """forward(tokens [B,L] int64, attention_mask [B,L], 1 = real token) -> last hidden [B,L,dim]."""
+    """forward(tokens [B,L] int64, attention_mask [B,L], 1 = real token) -> last hidden [B,L,dim].
+
+    attention: 'auto', 'sdpa' or 'explicit' (virnucpro_models.attention)."""
 
     vocab_size: int
     hidden_dim: int
     padded_key_bias: float
 
-    def __init__(self, config: DnabertSConfig):
+    def __init__(self, config: DnabertSConfig, attention: str = "auto"):
         super().__init__()
         self.vocab_size = config.vocab_size
         self.hidden_dim = config.dim
         self.padded_key_bias = -10000.0
         self.embeddings = Embeddings(config)
-        self.encoder = Encoder(config)
+        self.encoder = Encoder(config, uses_sdpa(attention))
         # Not a checkpoint entry: the slopes are a function of the head count.
         self.register_buffer("alibi_slopes", torch.tensor(alibi_slopes(config.heads)), persistent=False)
 

@@ -8,11 +8,12 @@ erf GELU, emb_layer_norm_after on the last layer only.
 
 import math
 from dataclasses import dataclass
-from typing import Tuple
+from typing import Final, Tuple
 
 import torch
 from torch import nn
 
+from .attention import uses_sdpa
 from .esm_alphabet import ALPHABET_SIZE, MASK_ID
 
 # fair-esm trains with 15% of tokens selected and 80% of those masked, and rescales by it at inference.
@@ -61,8 +62,11 @@ class RotaryEmbedding(nn.Module):
 
 
 class SelfAttention(nn.Module):
-    def __init__(self, dim: int, heads: int):
+    sdpa: Final[bool]
+
+    def __init__(self, dim: int, heads: int, sdpa: bool):
         super().__init__()
+        self.sdpa = sdpa
         self.heads = heads
         self.head_dim = dim // heads
         self.scaling = self.head_dim**-0.5
@@ -82,19 +86,25 @@ class SelfAttention(nn.Module):
         k = self._split_heads(self.k_proj(x))
         v = self._split_heads(self.v_proj(x))
         q, k = self.rot_emb(q, k)
-        scores = torch.matmul(q, k.transpose(-1, -2))
-        scores = scores.masked_fill(key_padding[:, None, None, :], float("-inf"))
-        probs = torch.softmax(scores.float(), dim=-1).type_as(scores)
-        attended = torch.matmul(probs, v).transpose(1, 2).reshape(batch, length, dim)
-        return self.out_proj(attended)
+        if self.sdpa:
+            # q carries the scaling already; True in a boolean mask marks a key that takes part.
+            attended = nn.functional.scaled_dot_product_attention(
+                q, k, v, attn_mask=~key_padding[:, None, None, :], scale=1.0
+            )
+        else:
+            scores = torch.matmul(q, k.transpose(-1, -2))
+            scores = scores.masked_fill(key_padding[:, None, None, :], float("-inf"))
+            probs = torch.softmax(scores.float(), dim=-1).type_as(scores)
+            attended = torch.matmul(probs, v)
+        return self.out_proj(attended.transpose(1, 2).reshape(batch, length, dim))
 
 
 class TransformerLayer(nn.Module):
     """Pre-LayerNorm block: attention, then a 4x feed-forward with erf GELU, each with a residual."""
 
-    def __init__(self, dim: int, heads: int):
+    def __init__(self, dim: int, heads: int, sdpa: bool):
         super().__init__()
-        self.self_attn = SelfAttention(dim, heads)
+        self.self_attn = SelfAttention(dim, heads, sdpa)
         self.self_attn_layer_norm = nn.LayerNorm(dim)
         self.fc1 = nn.Linear(dim, 4 * dim)
         self.fc2 = nn.Linear(4 * dim, dim)
@@ -113,7 +123,7 @@ class Esm2(nn.Module):
     Only the layers up to the representation layer are built; emb_layer_norm_after is applied only
     when that layer is the last one (an identity otherwise), as in fair-esm's repr_layers. Padding is
     what attention_mask marks; fair-esm reads it from <pad> tokens, which is the same for rows padded
-    with <pad>.
+    with <pad>. attention: 'auto', 'sdpa' or 'explicit' (virnucpro_models.attention).
     """
 
     vocab_size: int
@@ -122,15 +132,18 @@ class Esm2(nn.Module):
     mask_id: int
     mask_ratio_train: float
 
-    def __init__(self, config: Esm2Config):
+    def __init__(self, config: Esm2Config, attention: str = "auto"):
         super().__init__()
+        sdpa = uses_sdpa(attention)
         self.vocab_size = ALPHABET_SIZE
         self.hidden_dim = config.dim
         self.token_dropout = config.token_dropout
         self.mask_id = MASK_ID
         self.mask_ratio_train = MASK_RATIO_TRAIN
         self.embed_tokens = nn.Embedding(ALPHABET_SIZE, config.dim)
-        self.layers = nn.ModuleList([TransformerLayer(config.dim, config.heads) for _ in range(config.output_layer)])
+        self.layers = nn.ModuleList(
+            [TransformerLayer(config.dim, config.heads, sdpa) for _ in range(config.output_layer)]
+        )
         if config.output_layer == config.layers:
             self.emb_layer_norm_after = nn.LayerNorm(config.dim)
         else:

@@ -101,12 +101,12 @@ def randomize_(module: nn.Module, generator: torch.Generator, scale: float = 0.0
     return module
 
 
-def random_esm2(config: Esm2Config, seed: int) -> Esm2:
-    return randomize_(Esm2(config), torch.Generator().manual_seed(seed))
+def random_esm2(config: Esm2Config, seed: int, attention: str = "auto") -> Esm2:
+    return randomize_(Esm2(config, attention), torch.Generator().manual_seed(seed))
 
 
-def random_dnabert_s(config: DnabertSConfig, seed: int) -> DnabertS:
-    return randomize_(DnabertS(config), torch.Generator().manual_seed(seed))
+def random_dnabert_s(config: DnabertSConfig, seed: int, attention: str = "auto") -> DnabertS:
+    return randomize_(DnabertS(config, attention), torch.Generator().manual_seed(seed))
 
 
 def random_classifier(input_dim: int, seed: int) -> Classifier:

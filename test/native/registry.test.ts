@@ -1,3 +1,4 @@
+import type { Dtype } from '../../binding';
 import { native } from '../../src/native';
 import { makeNativeFixtures, type NativeFixtures } from './native-fixtures';
 
@@ -41,6 +42,15 @@ test('a different dtype under the same name replaces the model', async () => {
     dtype: 'bf16',
   });
   expect(replaced).toMatchObject({ reused: false, dtype: 'bf16' });
+});
+
+test("dtype 'auto' is the device's default: fp32 on the CPU, so an fp32 load reuses it", async () => {
+  // 'auto' is accepted natively before the TypeScript Dtype names it.
+  const auto = { device: 'cpu', dtype: 'auto' as Dtype };
+  const first = await native().loadModel('registry-auto', fixtures.tinyEmbedding, auto);
+  expect(first).toMatchObject({ reused: false, dtype: 'fp32' });
+  const second = await native().loadModel('registry-auto', fixtures.tinyEmbedding, cpu);
+  expect(second).toMatchObject({ reused: true, dtype: 'fp32' });
 });
 
 test('unload forgets the name, and a later load reads the file again', async () => {
