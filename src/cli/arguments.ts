@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { PlotSelection } from '../pipeline/plot';
 
 // Option parsers shared by the commands.
 
@@ -37,4 +38,15 @@ export function addEngineOptions(command: Command): Command {
         .choices(['fp32', 'fp16', 'bf16'])
         .default('fp32'),
     );
+}
+
+/** --plot-count / --plot-ids: the records drawn in prediction_plot.svg. */
+export function addPlotOptions(command: Command): Command {
+  return command
+    .option('--plot-count <n>', 'records drawn in prediction_plot.svg', nonNegativeInteger, 20)
+    .option('--plot-ids <ids>', 'comma-separated record ids to draw instead of the first ones');
+}
+
+export function plotSelection(options: { plotIds?: string; plotCount: number }): PlotSelection {
+  return options.plotIds ? { ids: String(options.plotIds).split(',') } : { count: options.plotCount };
 }

@@ -7,7 +7,9 @@ import { registerDemoCommand } from './commands/demo';
 import { registerDevicesCommand } from './commands/devices';
 import { registerEmbedCommand } from './commands/embed';
 import { registerExportCommand } from './commands/export';
+import { registerMergeCommand } from './commands/merge';
 import { registerPredictCommand } from './commands/predict';
+import { registerSplitCommand } from './commands/split';
 import { registerTokenizeCommand } from './commands/tokenize';
 import { registerValidateCommand } from './commands/validate';
 
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerDevicesCommand(program);
   registerEmbedCommand(program);
   registerPredictCommand(program);
+  registerSplitCommand(program);
+  registerMergeCommand(program);
   registerDemoCommand(program);
   registerExportCommand(program);
   registerTokenizeCommand(program);

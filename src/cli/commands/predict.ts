@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { predict, type PredictOptions, type PredictResult } from '../../pipeline/predict';
 import { PredictError, PredictInterrupted } from '../../pipeline/predict-errors';
-import { addEngineOptions, nonNegativeInteger, positiveInteger } from '../arguments';
+import { addEngineOptions, addPlotOptions, plotSelection, positiveInteger } from '../arguments';
 import { createProgressReporter } from '../predict-progress';
 
 export function describeResult(result: PredictResult): string {
@@ -76,9 +76,8 @@ export function registerPredictCommand(program: Command): void {
     .option('--resume', 'continue an interrupted run in the output folder')
     .option('--force', 'delete an earlier run in the output folder and start over')
     .option('--keep-intermediate', 'also keep the chunked and identified FASTA files and the embeddings')
-    .option('--rename-duplicates', 'suffix repeated record ids with _2, _3 instead of failing')
-    .option('--plot-count <n>', 'records drawn in prediction_plot.svg', nonNegativeInteger, 20)
-    .option('--plot-ids <ids>', 'comma-separated record ids to draw instead of the first ones')
+    .option('--rename-duplicates', 'suffix repeated record ids with _2, _3 instead of failing');
+  addPlotOptions(command)
     .option('--shard-size <n>', 'frames per embedding file (the unit of resume)', positiveInteger, 10000)
     .option('--no-progress', 'plain log lines instead of progress bars')
     .option('--report <file>', 'write a JSON report of the run')
@@ -98,7 +97,7 @@ export function registerPredictCommand(program: Command): void {
           force: Boolean(o.force),
           keepIntermediate: Boolean(o.keepIntermediate),
           renameDuplicates: Boolean(o.renameDuplicates),
-          plot: o.plotIds ? { ids: String(o.plotIds).split(',') } : { count: o.plotCount },
+          plot: plotSelection(o),
           shardSize: o.shardSize,
           report: o.report ?? null,
         },
