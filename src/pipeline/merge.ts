@@ -267,7 +267,6 @@ async function mergedHighestScores(outputs: ShardOutput[]): Promise<{ table: str
 }
 
 export async function mergePredictions(options: MergeOptions): Promise<MergeResult> {
-  const selection = options.plot ?? { count: 20 };
   const shardRecords = new Map<string, number>();
   for await (const row of manifestRows(options.manifest)) {
     shardRecords.set(row.shard, (shardRecords.get(row.shard) ?? 0) + 1);
@@ -275,9 +274,26 @@ export async function mergePredictions(options: MergeOptions): Promise<MergeResu
   if (shardRecords.size === 0) throw new MergeError(`${options.manifest}: no records`);
   const { folderOf, chunkSize } = await matchFolders(options.folders, shardRecords);
   const outputs = new Map<string, ShardOutput>();
-  for (const shard of shardRecords.keys()) {
-    outputs.set(shard, await openShard(shard, folderOf.get(shard) as string));
+  try {
+    for (const shard of shardRecords.keys()) {
+      outputs.set(shard, await openShard(shard, folderOf.get(shard) as string));
+    }
+    return await writeMerged(options, outputs, chunkSize);
+  } finally {
+    for (const output of outputs.values()) {
+      await output.summary.close();
+      await output.results.close();
+    }
   }
+}
+
+/** Walks the manifest, taking each record's rows from its shard; all four files or none. */
+async function writeMerged(
+  options: MergeOptions,
+  outputs: Map<string, ShardOutput>,
+  chunkSize: number,
+): Promise<MergeResult> {
+  const selection = options.plot ?? { count: 20 };
   const header = await sharedSummaryHeader([...outputs.values()]);
   const columns = header.split('\t');
   const lengthColumn = columns.indexOf('Length');
@@ -330,11 +346,6 @@ export async function mergePredictions(options: MergeOptions): Promise<MergeResu
   } catch (error) {
     await Promise.all(writers.map((writer) => writer.abort()));
     throw error;
-  } finally {
-    for (const output of outputs.values()) {
-      await output.summary.close();
-      await output.results.close();
-    }
   }
   return { shards: outputs.size, records, frames, chunks, files };
 }

@@ -39,6 +39,7 @@ interface ShardContent {
   header?: string;
   summaryRows?: string[];
   complete?: boolean;
+  chunkSize?: number;
 }
 
 function writeShard(folder: string, shard: string, content: ShardContent): string {
@@ -61,7 +62,7 @@ function writeShard(folder: string, shard: string, content: ShardContent): strin
   const fingerprint = {
     format: 'virnucpro-predict/1',
     inputs: [{ path: `/elsewhere/shards/${shard}.fa.gz`, size: 1, mtimeMs: 1 }],
-    chunkSize: 300,
+    chunkSize: content.chunkSize ?? 300,
     models: [{ arch: 'tiny', sha256: 'abc' }],
   };
   writeFileSync(
@@ -162,6 +163,11 @@ describe('merge', () => {
         }),
       ],
       /other-columns\/prediction_summary\.tsv:1: its columns differ/,
+    ],
+    [
+      'shards predicted with another chunk size',
+      () => [first, writeShard(path.join(dir, 'c500'), 'shard-002', { records: ['a', 'B'], chunkSize: 500 })],
+      /c500: predicted with other models or chunk size than .*p1/,
     ],
     [
       'an unfinished predict run',
