@@ -12,6 +12,7 @@ import { registerPredictCommand } from './commands/predict';
 import { registerSplitCommand } from './commands/split';
 import { registerTokenizeCommand } from './commands/tokenize';
 import { registerValidateCommand } from './commands/validate';
+import { registerWorkflowCommand } from './commands/workflow';
 
 function version(): string {
   return JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version;
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerPredictCommand(program);
   registerSplitCommand(program);
   registerMergeCommand(program);
+  registerWorkflowCommand(program);
   registerDemoCommand(program);
   registerExportCommand(program);
   registerTokenizeCommand(program);
