@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One set-up for a fresh checkout: libtorch (Debian's, when no other is given), Python torch for the
-# model scripts, the npm dependencies and the native build.
+# model scripts, Snakemake for the scale-out workflow, the npm dependencies and the native build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +29,9 @@ fi
 command -v cmake >/dev/null || needed+=(cmake)
 command -v g++ >/dev/null || needed+=(g++)
 command -v clang-format >/dev/null || needed+=(clang-format)
+# the scale-out workflow (workflow/Snakefile, its tests) and its DAG figure (snakemake --dag | dot)
+command -v snakemake >/dev/null || needed+=(snakemake)
+command -v dot >/dev/null || needed+=(graphviz)
 
 if [ ${#needed[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

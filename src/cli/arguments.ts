@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { engineDefaults, engineFlags, type EngineFlag, type EngineOptions } from '../embed/options';
+import type { PlotSelection } from '../pipeline/plot';
 
 // Option parsers shared by the commands, and the engine's flags built from its one option table.
 
@@ -55,4 +56,15 @@ export function engineOptionsFrom(parsed: Record<string, unknown>): EngineOption
     if (value !== undefined) (options as Record<string, unknown>)[key] = value;
   }
   return options;
+}
+
+/** --plot-count / --plot-ids: the records drawn in prediction_plot.svg. */
+export function addPlotOptions(command: Command): Command {
+  return command
+    .option('--plot-count <n>', 'records drawn in prediction_plot.svg', nonNegativeInteger, 20)
+    .option('--plot-ids <ids>', 'comma-separated record ids to draw instead of the first ones');
+}
+
+export function plotSelection(options: { plotIds?: string; plotCount: number }): PlotSelection {
+  return options.plotIds ? { ids: String(options.plotIds).split(',') } : { count: options.plotCount };
 }

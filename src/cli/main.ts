@@ -6,9 +6,12 @@ import { registerDemoCommand } from './commands/demo';
 import { registerDevicesCommand } from './commands/devices';
 import { registerEmbedCommand } from './commands/embed';
 import { registerExportCommand } from './commands/export';
+import { registerMergeCommand } from './commands/merge';
 import { registerPredictCommand } from './commands/predict';
+import { registerSplitCommand } from './commands/split';
 import { registerTokenizeCommand } from './commands/tokenize';
 import { registerValidateCommand } from './commands/validate';
+import { registerWorkflowCommand } from './commands/workflow';
 
 export function buildProgram(): Command {
   const program = new Command('virnucpro')
@@ -17,6 +20,9 @@ export function buildProgram(): Command {
   registerDevicesCommand(program);
   registerEmbedCommand(program);
   registerPredictCommand(program);
+  registerSplitCommand(program);
+  registerMergeCommand(program);
+  registerWorkflowCommand(program);
   registerDemoCommand(program);
   registerExportCommand(program);
   registerTokenizeCommand(program);

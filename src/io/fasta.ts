@@ -301,3 +301,18 @@ function checkLine(
     else record.invalid = { char, line: lineNumber, column: i + 1, count: 1 };
   }
 }
+
+/** The warning for a renamed duplicate id, located by file and line. */
+export function describeRename(rename: IdRename): string {
+  return `${path.basename(rename.file)}:${rename.line}: duplicate id "${rename.from}" renamed to "${rename.to}"`;
+}
+
+/** The records of several files in order, read as one set: an id repeated in any of them is refused or renamed. */
+export async function* readFastaFiles(
+  files: string[],
+  options: { renameDuplicates: boolean; onRename?: (rename: IdRename) => void },
+): AsyncGenerator<FastaRecord> {
+  const seen: SeenIds = new Map();
+  const duplicateIds = options.renameDuplicates ? 'rename' : 'error';
+  for (const file of files) yield* readFasta(file, { duplicateIds, seen, onRename: options.onRename });
+}

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { idBytes } from '../io/fasta';
 import { packageRoot } from '../native';
-import type { RecordCall } from './prediction-files';
+import { chunkSpans } from './chunk';
+import { chunkIsVirus, type ChunkScores, type RecordCall } from './prediction-files';
 
 // prediction_plot.svg: like VirNucPro's drew_fig.py (each chunk a segment at its best score, coloured
 // by call) but with the chunks at their real positions, so it is right for either chunk size, and the
@@ -25,6 +26,22 @@ export interface PlotRecord {
   length: number;
   call: RecordCall;
   chunks: PlotChunk[];
+}
+
+/** A record's chunks at their positions, each at its best score from `scores` (keyed by chunk id). */
+export function plotRecord(
+  id: string,
+  length: number,
+  call: RecordCall,
+  chunkSize: number,
+  scores: ChunkScores,
+): PlotRecord {
+  const chunks = chunkSpans(length, chunkSize).map(([start, end], k): PlotChunk => {
+    const chunk = scores.get(`${id}_chunk_${k + 1}`);
+    if (!chunk) return { start, end, maxVirus: null, call: 'no_frame' };
+    return { start, end, maxVirus: chunk.maxVirus, call: chunkIsVirus(chunk) ? 'virus' : 'others' };
+  });
+  return { id, length, call, chunks };
 }
 
 /** Which records to draw: the first `count` input records, or the named ids (as typed: UTF-8 text). */

@@ -5,10 +5,16 @@ import { AtomicFileWriter, writeFileAtomic } from '../io/atomic-write';
 import { readEmbeddings } from '../io/embeddings-file';
 import { idBytes, readFasta } from '../io/fasta';
 import { chunkSpans } from './chunk';
-import { PREDICTION_PLOT, renderPlotSvg, wantsPlot, type PlotRecord, type PlotSelection } from './plot';
+import {
+  plotRecord,
+  PREDICTION_PLOT,
+  renderPlotSvg,
+  wantsPlot,
+  type PlotRecord,
+  type PlotSelection,
+} from './plot';
 import {
   ChunkScores,
-  chunkIsVirus,
   HIGHEST_SCORE,
   highestScoreTable,
   modifiedId,
@@ -102,16 +108,7 @@ async function writeSummary(
       calls[record.call]++;
       await summary.write(idBytes(summaryLine(record)));
       if (length > 0 && wantsPlot(plot, id, index)) {
-        plotRecords.push({
-          id,
-          length,
-          call: record.call,
-          chunks: spans.map(([start, end], k) => {
-            const chunk = scores.get(chunkIds[k]);
-            const call = !chunk ? 'no_frame' : chunkIsVirus(chunk) ? 'virus' : 'others';
-            return { start, end, maxVirus: chunk ? chunk.maxVirus : null, call };
-          }),
-        });
+        plotRecords.push(plotRecord(id, length, record.call, chunkSize, scores));
       }
       index++;
     }

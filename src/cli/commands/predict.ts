@@ -1,7 +1,13 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { predict, type PredictOptions, type PredictResult } from '../../pipeline/predict';
 import { PredictError, PredictInterrupted } from '../../pipeline/predict-errors';
-import { addEngineOptions, engineOptionsFrom, nonNegativeInteger, positiveInteger } from '../arguments';
+import {
+  addEngineOptions,
+  addPlotOptions,
+  engineOptionsFrom,
+  plotSelection,
+  positiveInteger,
+} from '../arguments';
 import { createProgressReporter } from '../predict-progress';
 
 export function describeResult(result: PredictResult): string {
@@ -81,9 +87,8 @@ export function registerPredictCommand(program: Command): void {
     .option('--force', 'delete an earlier run in the output folder and start over')
     .option('--keep-intermediate', 'also keep the chunked and identified FASTA files and the embeddings')
     .option('--rename-duplicates', 'suffix repeated record ids with _2, _3 instead of failing')
-    .option('--rna', 'the input is RNA: read U as T (without it, a U is refused)')
-    .option('--plot-count <n>', 'records drawn in prediction_plot.svg', nonNegativeInteger, 20)
-    .option('--plot-ids <ids>', 'comma-separated record ids to draw instead of the first ones')
+    .option('--rna', 'the input is RNA: read U as T (without it, a U is refused)');
+  addPlotOptions(command)
     .option('--shard-size <n>', 'frames per embedding file (the unit of resume)', positiveInteger, 10000)
     .option('--no-progress', 'plain log lines instead of progress bars')
     .option('--report <file>', 'write a JSON report of the run')
@@ -101,7 +106,7 @@ export function registerPredictCommand(program: Command): void {
           keepIntermediate: Boolean(o.keepIntermediate),
           renameDuplicates: Boolean(o.renameDuplicates),
           rna: Boolean(o.rna),
-          plot: o.plotIds ? { ids: String(o.plotIds).split(',') } : { count: o.plotCount },
+          plot: plotSelection(o),
           shardSize: o.shardSize,
           report: o.report ?? null,
         },

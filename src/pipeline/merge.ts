@@ -1,0 +1,352 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { AtomicFileWriter } from '../io/atomic-write';
+import { LineReader } from '../io/line-reader';
+import {
+  PREDICTION_PLOT,
+  plotRecord,
+  renderPlotSvg,
+  wantsPlot,
+  type PlotRecord,
+  type PlotSelection,
+} from './plot';
+import {
+  ChunkScores,
+  compareCodePoints,
+  HIGHEST_SCORE,
+  HIGHEST_SCORE_HEADER,
+  PREDICTION_HEADER,
+  PREDICTION_RESULTS,
+  PREDICTION_SUMMARY,
+  type RecordCall,
+} from './prediction-files';
+import { RUN_RECORD } from './run-folder';
+import { MANIFEST_HEADER, shardFile } from './split';
+
+// `merge`: the predict folders of the shards of one `split` into the files one predict run over the
+// whole input writes. Rows are put back in input order by walking split's manifest, which also proves
+// that every record appears exactly once: each shard's summary must list that shard's records of the
+// manifest, in order, and nothing else. A record never spans shards, so each chunk's Is_Virus comes
+// whole from one shard and the highest-score table only needs re-sorting. Summary columns after the id
+// are copied as they are (the shards must share one header); Length and Call are read for the plot.
+
+export { RUN_RECORD as RUN_FILE } from './run-folder';
+
+export class MergeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MergeError';
+  }
+}
+
+export interface MergeOptions {
+  /** predict output folders, one per shard, in any order */
+  folders: string[];
+  /** split's manifest.tsv */
+  manifest: string;
+  outDir: string;
+  plot?: PlotSelection;
+}
+
+export interface MergeResult {
+  shards: number;
+  records: number;
+  frames: number;
+  chunks: number;
+  files: string[];
+}
+
+// The part of predict's run record that merge reads: which shard a folder predicted, with what (the rest
+// of the fingerprint: models, chunk size, dtype, ...), and whether that run finished.
+const runFileSchema = z.object({
+  format: z.literal('virnucpro-run/1'),
+  complete: z.boolean(),
+  fingerprint: z.looseObject({
+    inputs: z.array(z.object({ path: z.string() })),
+    chunkSize: z.number().int().positive(),
+  }),
+});
+
+interface ManifestRow {
+  shard: string;
+  id: string;
+  length: number;
+  line: number;
+}
+
+async function* manifestRows(file: string): AsyncGenerator<ManifestRow> {
+  if (!existsSync(file)) throw new MergeError(`${file}: no such manifest`);
+  const reader = new LineReader(file);
+  if ((await reader.take()) !== MANIFEST_HEADER.trimEnd()) {
+    throw new MergeError(
+      `${file}:1: not a split manifest (expected the header ${MANIFEST_HEADER.trimEnd()})`,
+    );
+  }
+  for (let text = await reader.take(); text !== null; text = await reader.take()) {
+    const [shard, id, length, extra] = text.split('\t');
+    if (extra !== undefined || !id || !/^\d+$/.test(length ?? '')) {
+      throw new MergeError(`${file}:${reader.line}: expected Shard, Sequence_ID and Length`);
+    }
+    yield { shard, id, length: Number(length), line: reader.line };
+  }
+}
+
+/** One shard's predict folder, open for reading. */
+interface ShardOutput {
+  shard: string;
+  folder: string;
+  summary: LineReader;
+  results: LineReader;
+  /** the id of the summary row taken last, to tell a repeated record from a missing one */
+  lastId: string | null;
+}
+
+async function readRunFile(folder: string) {
+  const file = path.join(folder, RUN_RECORD);
+  if (!existsSync(file)) throw new MergeError(`${folder}: not a predict output folder (no ${RUN_RECORD})`);
+  const parsed = runFileSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
+  if (!parsed.success) throw new MergeError(`${file}: not a predict run file`);
+  if (!parsed.data.complete) {
+    throw new MergeError(`${folder}: its predict run has not finished; rerun predict there with --resume`);
+  }
+  return parsed.data.fingerprint;
+}
+
+/** Which folder holds which shard; every shard of the manifest exactly once, from the same models. */
+async function matchFolders(folders: string[], shardRecords: Map<string, number>) {
+  const byFile = new Map([...shardRecords.keys()].map((shard) => [shardFile(shard), shard]));
+  const folderOf = new Map<string, string>();
+  let reference: { folder: string; chunkSize: number; models: string } | null = null;
+  for (const folder of folders) {
+    const fingerprint = await readRunFile(folder);
+    const input = fingerprint.inputs.length === 1 ? path.basename(fingerprint.inputs[0].path) : null;
+    const shard = input === null ? undefined : byFile.get(input);
+    if (shard === undefined) {
+      const inputs = fingerprint.inputs.map((i) => path.basename(i.path)).join(', ');
+      throw new MergeError(`${folder}: predicted from ${inputs}, which is not one shard of the manifest`);
+    }
+    const earlier = folderOf.get(shard);
+    if (earlier !== undefined) {
+      throw new MergeError(
+        `${shard} appears twice, in ${earlier} and ${folder}: each record must be merged exactly once`,
+      );
+    }
+    folderOf.set(shard, folder);
+    const models = JSON.stringify({ ...fingerprint, inputs: null });
+    reference ??= { folder, chunkSize: fingerprint.chunkSize, models };
+    if (fingerprint.chunkSize !== reference.chunkSize || models !== reference.models) {
+      throw new MergeError(`${folder}: predicted with other models or chunk size than ${reference.folder}`);
+    }
+  }
+  const missing = [...shardRecords].filter(([shard]) => !folderOf.has(shard));
+  if (missing.length > 0) {
+    const list = missing.map(([shard, records]) => `${shard} (${records} records)`).join(', ');
+    throw new MergeError(`no predict output for ${list} among the folders given`);
+  }
+  return { folderOf, chunkSize: (reference as { chunkSize: number }).chunkSize };
+}
+
+async function firstLine(file: string): Promise<string> {
+  if (!existsSync(file)) throw new MergeError(`${file}: missing`);
+  const reader = new LineReader(file);
+  const line = await reader.take();
+  await reader.close();
+  return line ?? '';
+}
+
+/** The summary header all shards share; Length and Call are needed for the plot. */
+async function sharedSummaryHeader(outputs: ShardOutput[]): Promise<string> {
+  const first = path.join(outputs[0].folder, PREDICTION_SUMMARY);
+  const header = await firstLine(first);
+  for (const output of outputs.slice(1)) {
+    const file = path.join(output.folder, PREDICTION_SUMMARY);
+    if ((await firstLine(file)) !== header) {
+      throw new MergeError(
+        `${file}:1: its columns differ from ${first}'s; merge shards of one predict version`,
+      );
+    }
+  }
+  const columns = header.split('\t');
+  if (columns[0] !== 'Sequence_ID' || !columns.includes('Length') || !columns.includes('Call')) {
+    throw new MergeError(`${first}:1: expected a summary header with Sequence_ID first, Length and Call`);
+  }
+  return header;
+}
+
+async function openShard(shard: string, folder: string): Promise<ShardOutput> {
+  const resultsFile = path.join(folder, PREDICTION_RESULTS);
+  if ((await firstLine(resultsFile)) !== PREDICTION_HEADER.trimEnd()) {
+    throw new MergeError(`${resultsFile}:1: not a prediction_results.txt header`);
+  }
+  const output: ShardOutput = {
+    shard,
+    folder,
+    summary: new LineReader(path.join(folder, PREDICTION_SUMMARY)),
+    results: new LineReader(resultsFile),
+    lastId: null,
+  };
+  await output.summary.take();
+  await output.results.take();
+  return output;
+}
+
+/** The record a prediction_results.txt row belongs to: its frame id less `_chunk_<k>` and F1..R3. */
+function recordOfFrameRow(row: string): string | null {
+  const match = /^(.*)_chunk_\d+[FR][123]\t/.exec(row);
+  return match ? match[1] : null;
+}
+
+/** The next summary row of a shard, which must be the manifest's next record of that shard. */
+async function takeSummaryRow(output: ShardOutput, row: ManifestRow, manifest: string): Promise<string[]> {
+  const { summary } = output;
+  const text = await summary.take();
+  const where = `${manifest}:${row.line}`;
+  if (text === null) {
+    throw new MergeError(
+      `record "${row.id}" (${where}) is missing: ${summary.file} ends at line ${summary.line}`,
+    );
+  }
+  const fields = text.split('\t');
+  const id = fields[0];
+  if (id === output.lastId) {
+    throw new MergeError(`${summary.file}:${summary.line}: record "${id}" appears twice`);
+  }
+  if (id !== row.id) {
+    throw new MergeError(
+      `record "${row.id}" (${where}) is missing: ${summary.file}:${summary.line} has "${id}" in its place`,
+    );
+  }
+  output.lastId = id;
+  return fields;
+}
+
+/** Nothing may be left in a shard's files once its records of the manifest are done. */
+async function expectEnd(output: ShardOutput): Promise<void> {
+  const extraRecord = await output.summary.peek();
+  if (extraRecord !== null) {
+    const id = extraRecord.split('\t')[0];
+    const problem = id === output.lastId ? 'appears twice' : `is not in the manifest for ${output.shard}`;
+    throw new MergeError(`${output.summary.file}:${output.summary.line + 1}: record "${id}" ${problem}`);
+  }
+  const extraFrame = await output.results.peek();
+  if (extraFrame !== null) {
+    throw new MergeError(
+      `${output.results.file}:${output.results.line + 1}: frame "${extraFrame.split('\t')[0]}" is not of a record of ${output.shard} in manifest order`,
+    );
+  }
+}
+
+/** The shards' highest-score rows, each chunk once, in code-point order of Modified_ID. */
+async function mergedHighestScores(outputs: ShardOutput[]): Promise<{ table: string; chunks: number }> {
+  const rows = new Map<string, { row: string; folder: string }>();
+  for (const { folder } of outputs) {
+    const file = path.join(folder, HIGHEST_SCORE);
+    if (!existsSync(file)) throw new MergeError(`${file}: missing`);
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    if (lines[0] !== HIGHEST_SCORE_HEADER.trimEnd()) {
+      throw new MergeError(`${file}:1: not a prediction_results_highestscore.csv header`);
+    }
+    lines.slice(1).forEach((row, i) => {
+      if (row === '') return;
+      const id = row.split('\t')[0];
+      const earlier = rows.get(id);
+      if (earlier) {
+        throw new MergeError(
+          `${file}:${i + 2}: chunk "${id}" is also in ${earlier.folder}'s ${HIGHEST_SCORE}`,
+        );
+      }
+      rows.set(id, { row, folder });
+    });
+  }
+  const ids = [...rows.keys()].sort(compareCodePoints);
+  return {
+    table: HIGHEST_SCORE_HEADER + ids.map((id) => `${(rows.get(id) as { row: string }).row}\n`).join(''),
+    chunks: ids.length,
+  };
+}
+
+export async function mergePredictions(options: MergeOptions): Promise<MergeResult> {
+  const shardRecords = new Map<string, number>();
+  for await (const row of manifestRows(options.manifest)) {
+    shardRecords.set(row.shard, (shardRecords.get(row.shard) ?? 0) + 1);
+  }
+  if (shardRecords.size === 0) throw new MergeError(`${options.manifest}: no records`);
+  const { folderOf, chunkSize } = await matchFolders(options.folders, shardRecords);
+  const outputs = new Map<string, ShardOutput>();
+  try {
+    for (const shard of shardRecords.keys()) {
+      outputs.set(shard, await openShard(shard, folderOf.get(shard) as string));
+    }
+    return await writeMerged(options, outputs, chunkSize);
+  } finally {
+    for (const output of outputs.values()) {
+      await output.summary.close();
+      await output.results.close();
+    }
+  }
+}
+
+/** Walks the manifest, taking each record's rows from its shard; all four files or none. */
+async function writeMerged(
+  options: MergeOptions,
+  outputs: Map<string, ShardOutput>,
+  chunkSize: number,
+): Promise<MergeResult> {
+  const selection = options.plot ?? { count: 20 };
+  const header = await sharedSummaryHeader([...outputs.values()]);
+  const columns = header.split('\t');
+  const lengthColumn = columns.indexOf('Length');
+  const callColumn = columns.indexOf('Call');
+  const { table, chunks } = await mergedHighestScores([...outputs.values()]);
+
+  await mkdir(options.outDir, { recursive: true });
+  const files = [PREDICTION_RESULTS, HIGHEST_SCORE, PREDICTION_SUMMARY, PREDICTION_PLOT];
+  const writers = await Promise.all(
+    files.map((name) => AtomicFileWriter.open(path.join(options.outDir, name))),
+  );
+  const [results, highest, summary, plot] = writers;
+  let records = 0;
+  let frames = 0;
+  const plotRecords: PlotRecord[] = [];
+  try {
+    await results.write(PREDICTION_HEADER);
+    await summary.write(`${header}\n`);
+    for await (const row of manifestRows(options.manifest)) {
+      const output = outputs.get(row.shard) as ShardOutput;
+      const fields = await takeSummaryRow(output, row, options.manifest);
+      if (fields[lengthColumn] !== String(row.length)) {
+        throw new MergeError(
+          `${output.summary.file}:${output.summary.line}: "${row.id}" has length ${fields[lengthColumn]}, the manifest ${row.length}`,
+        );
+      }
+      await summary.write(`${fields.join('\t')}\n`);
+      const plotted = row.length > 0 && wantsPlot(selection, row.id, records);
+      const scores = new ChunkScores();
+      for (let frame = await output.results.peek(); frame !== null; frame = await output.results.peek()) {
+        if (recordOfFrameRow(frame) !== row.id) break;
+        await output.results.take();
+        await results.write(`${frame}\n`);
+        frames++;
+        if (plotted) {
+          const [id, , others, virus] = frame.split('\t');
+          scores.add({ id, others: Number(others), virus: Number(virus) });
+        }
+      }
+      if (plotted) {
+        const call = fields[callColumn] as RecordCall;
+        plotRecords.push(plotRecord(row.id, row.length, call, chunkSize, scores));
+      }
+      records++;
+    }
+    for (const output of outputs.values()) await expectEnd(output);
+    await highest.write(table);
+    await plot.write(await renderPlotSvg(plotRecords, chunkSize));
+    for (const writer of writers) await writer.commit();
+  } catch (error) {
+    await Promise.all(writers.map((writer) => writer.abort()));
+    throw error;
+  }
+  return { shards: outputs.size, records, frames, chunks, files };
+}

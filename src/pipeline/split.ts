@@ -1,0 +1,149 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, type Gzip } from 'node:zlib';
+import { AtomicFileWriter } from '../io/atomic-write';
+import { describeRename, readFastaFiles, type IdRename } from '../io/fasta';
+import { fastaEntry } from './prediction-files';
+
+// `split`: the input records dealt into N gzip FASTA shards for separate predict runs (one per GPU job),
+// and a manifest naming every record's shard in input order, which `merge` checks the results against.
+// Each record goes whole to the shard with the fewest bases so far (then the fewest records, then the
+// lowest number), so shards are balanced by bases, a record never spans shards, and the split is a pure
+// function of the inputs. Everything is committed together once all inputs were read without error.
+
+export const SPLIT_MANIFEST = 'manifest.tsv';
+export const MANIFEST_HEADER = 'Shard\tSequence_ID\tLength\n';
+
+/** shard-001 ... : numbered from 1, at least three digits, so names sort in shard order. */
+export function shardName(index: number, shards: number): string {
+  return `shard-${String(index + 1).padStart(Math.max(3, String(shards).length), '0')}`;
+}
+
+export function shardFile(name: string): string {
+  return `${name}.fa.gz`;
+}
+
+export interface SplitOptions {
+  inputs: string[];
+  shards: number;
+  outDir: string;
+  /** suffix repeated ids with _2, _3 (as predict's --rename-duplicates) instead of failing */
+  renameDuplicates?: boolean;
+  onWarning?: (message: string) => void;
+}
+
+export interface ShardInfo {
+  name: string;
+  file: string;
+  records: number;
+  bases: number;
+}
+
+export interface SplitResult {
+  shards: ShardInfo[];
+  records: number;
+  renames: IdRename[];
+}
+
+/** One gzip shard: FASTA text in, compressed bytes into an atomic file, one write at a time. */
+class GzipShard {
+  private readonly gzip: Gzip = createGzip();
+  private readonly done: Promise<void>;
+
+  constructor(private readonly writer: AtomicFileWriter) {
+    const sink = new Writable({
+      write: (chunk: Buffer, _encoding, callback) =>
+        void writer.write(chunk).then(() => callback(), callback),
+    });
+    this.done = pipeline(this.gzip, sink);
+    // awaited in finish(); a failure before then must not surface as an unhandled rejection
+    this.done.catch(() => undefined);
+  }
+
+  async write(text: string): Promise<void> {
+    if (!this.gzip.write(text)) {
+      await new Promise<void>((resolve, reject) => {
+        const settle = (error?: Error) => {
+          this.gzip.off('drain', settle).off('error', settle);
+          if (error) reject(error);
+          else resolve();
+        };
+        this.gzip.on('drain', settle).on('error', settle);
+      });
+    }
+  }
+
+  /** Ends the gzip stream, waits until every byte reached the writer, and commits the file. */
+  async commit(): Promise<void> {
+    this.gzip.end();
+    await this.done;
+    await this.writer.commit();
+  }
+
+  async abort(): Promise<void> {
+    this.gzip.destroy();
+    await this.writer.abort();
+  }
+}
+
+/** The shard with the fewest bases, then the fewest records, then the lowest number. */
+function lightest(shards: ShardInfo[]): number {
+  let best = 0;
+  for (let i = 1; i < shards.length; i++) {
+    const a = shards[i];
+    const b = shards[best];
+    if (a.bases < b.bases || (a.bases === b.bases && a.records < b.records)) best = i;
+  }
+  return best;
+}
+
+export async function splitInputs(options: SplitOptions): Promise<SplitResult> {
+  const { inputs, shards: count, outDir } = options;
+  if (!Number.isInteger(count) || count < 1) throw new Error(`--shards must be a positive integer`);
+  await mkdir(outDir, { recursive: true });
+  const shards: ShardInfo[] = Array.from({ length: count }, (_, i) => {
+    const name = shardName(i, count);
+    return { name, file: shardFile(name), records: 0, bases: 0 };
+  });
+  const result: SplitResult = { shards, records: 0, renames: [] };
+  const manifest = await AtomicFileWriter.open(path.join(outDir, SPLIT_MANIFEST));
+  const writers: GzipShard[] = [];
+  try {
+    for (const shard of shards) {
+      writers.push(new GzipShard(await AtomicFileWriter.open(path.join(outDir, shard.file))));
+    }
+    await manifest.write(MANIFEST_HEADER);
+    const records = readFastaFiles(inputs, {
+      renameDuplicates: Boolean(options.renameDuplicates),
+      onRename: (rename) => {
+        result.renames.push(rename);
+        options.onWarning?.(describeRename(rename));
+      },
+    });
+    for await (const record of records) {
+      const index = lightest(shards);
+      const shard = shards[index];
+      shard.records++;
+      shard.bases += record.sequence.length;
+      result.records++;
+      const header = record.description ? `${record.id} ${record.description}` : record.id;
+      await writers[index].write(fastaEntry(header, record.sequence));
+      await manifest.write(`${shard.name}\t${record.id}\t${record.sequence.length}\n`);
+    }
+    if (result.records < count) {
+      throw new Error(
+        `${result.records} records cannot fill ${count} shards (predict needs at least one record per shard); use --shards ${Math.max(result.records, 1)} or fewer`,
+      );
+    }
+    // the shards first: a manifest on disk means its shards are complete
+    for (const writer of writers) await writer.commit();
+    await manifest.commit();
+  } catch (error) {
+    await Promise.all(writers.map((writer) => writer.abort()));
+    await manifest.abort();
+    throw error;
+  }
+  return result;
+}
