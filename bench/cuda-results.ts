@@ -24,7 +24,7 @@ interface RunnerReport {
   batch: [number, number];
   msPerIter: number;
   tokensPerSecond: number;
-  emptyCacheEvery?: number;
+  cacheClearInterval?: number;
 }
 
 const mebibyte = 2 ** 20;
@@ -65,7 +65,7 @@ export function cudaRun(
     arch: model,
     dtype: report.dtype,
     allocConf: report.build.allocConf ?? requestedAllocConf,
-    cacheClearInterval: report.emptyCacheEvery ? report.emptyCacheEvery : null,
+    cacheClearInterval: report.cacheClearInterval ? report.cacheClearInterval : null,
     rows,
     length,
     tokensPerSecond: report.tokensPerSecond,

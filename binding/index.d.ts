@@ -109,7 +109,7 @@ export interface TokenizedBatch {
 export interface RegistryStats {
   /** TorchScript files actually read by this process (a reuse does not count) */
   modelLoads: number;
-  emptyCacheCalls: number;
+  cacheClears: number;
   forwardCalls: number;
   forwardSeconds: number;
   models: string[];
@@ -130,8 +130,8 @@ export interface NativeAddon {
   /** Runs a classifier module on features [N,dim] and returns softmax probabilities [N,classes]. */
   classify(name: string, input: FeaturesInput): Promise<ForwardOutput>;
 
-  /** CUDA caching allocator emptyCache() on CUDA builds, a counted no-op on CPU builds; returns the count. */
-  emptyCache(): number;
+  /** Empties the CUDA caching allocator's unused blocks (a counted no-op on CPU builds); returns cacheClears. */
+  clearCache(): number;
   stats(): RegistryStats;
   /** Test-only: the next `count` forward() calls with at least `minRows` rows reject with ERR_OUT_OF_MEMORY. */
   injectOutOfMemory(count: number, minRows: number): void;

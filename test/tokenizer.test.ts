@@ -7,7 +7,7 @@ import { seededRandom, temporaryDir } from './embed/helpers';
 
 // The native tokenizers against independent references: @huggingface/tokenizers on the same
 // tokenizer.json files (trained at test time by test/fixtures/make_tokenizers.mjs, plus the demo
-// model's tokenizer from scripts/virnucpro_models), and the ESM-2 alphabet of SPEC.md section 4 by hand.
+// model's tokenizer from scripts/virnucpro_models), and the ESM-2 alphabet of docs/behaviour.md §4 by hand.
 
 const root = path.resolve(__dirname, '..');
 const fixtures = path.join(__dirname, 'fixtures');
@@ -144,7 +144,7 @@ interface TokenizerJson {
   };
 }
 
-// DNABERT-2's specials (SPEC.md section 3).
+// DNABERT-2's specials (docs/behaviour.md §3).
 const SPECIAL_IDS = { '[UNK]': 0, '[CLS]': 1, '[SEP]': 2, '[PAD]': 3, '[MASK]': 4 };
 
 /** A hand-made tokenizer.json: vocabulary A C G T plus merges, DNABERT-2's specials and template. */
@@ -343,7 +343,7 @@ describe('tokenizer.json files the native tokenizer refuses', () => {
 describe('ESM-2 alphabet', () => {
   beforeAll(() => native().loadTokenizer('esm', 'esm', ''));
 
-  test('each residue maps to its SPEC.md id between <cls>=0 and <eos>=2', async () => {
+  test('each residue maps to its docs/behaviour.md id between <cls>=0 and <eos>=2', async () => {
     // L A G V S E R T I D P K Q N F Y M H W C X B U Z O . - are ids 4..30, in that order.
     expect(await nativeIds('esm', ['LAGVSERTIDPKQNFYMHWCXBUZO.-'])).toEqual([
       [0, ...Array.from({ length: 27 }, (_, i) => 4 + i), 2],

@@ -479,7 +479,7 @@ def runner_reports(out: str) -> List[dict]:
                     "batch": report["batch"],
                     "tokens_per_s": report["tokensPerSecond"],
                     "alloc_conf": report["build"]["allocConf"],
-                    "empty_cache_calls": report["emptyCacheCalls"],
+                    "empty_cache_calls": report["cacheClears"],
                     "peak_reserved_gib": allocator.get("peakReservedBytes", 0) / GIB,
                 }
             )

@@ -133,7 +133,7 @@ run_one() { # LABEL DIR DTYPE ROWSxLENGTH [EMPTY_EVERY]
   local args=("$dir/$(manifest_field "$dir" module)" --device "$device" --dtype "$dtype")
   args+=(--pooling "$(manifest_field "$dir" pooling)" --batch "${shape%x*}" --length "${shape#*x}")
   args+=(--iters 5 --warmup 2 --json)
-  if [ "$every" -gt 0 ]; then args+=(--empty-cache-every "$every"); fi
+  if [ "$every" -gt 0 ]; then args+=(--cache-clear-interval "$every"); fi
   if "$build/virnucpro-run" "${args[@]}" >"$out/raw/$name.json" 2>"$out/raw/$name.err"; then
     printf '{"model":"%s","file":"raw/%s.json","dtype":"%s","requestedAllocConf":"%s"}\n' \
       "$label" "$name" "$dtype" "$PYTORCH_CUDA_ALLOC_CONF" >>"$out/runs.jsonl"

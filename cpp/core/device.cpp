@@ -23,7 +23,7 @@ namespace virnucpro {
 
 namespace {
 
-std::atomic<int64_t> empty_cache_calls{0};
+std::atomic<int64_t> cache_clears{0};
 std::atomic<int> requested_intraop_threads{0};  // 0: libtorch's default
 
 #ifdef VIRNUCPRO_WITH_CUDA
@@ -163,13 +163,13 @@ void ApplyIntraopThreadsOnThisThread() {
   if (wanted > 0 && at::get_num_threads() != wanted) at::set_num_threads(wanted);
 }
 
-int64_t EmptyCache() {
+int64_t ClearCache() {
 #ifdef VIRNUCPRO_WITH_CUDA
   if (CudaDeviceCount() > 0) c10::cuda::CUDACachingAllocator::emptyCache();
 #endif
-  return ++empty_cache_calls;
+  return ++cache_clears;
 }
 
-int64_t EmptyCacheCalls() { return empty_cache_calls.load(); }
+int64_t CacheClears() { return cache_clears.load(); }
 
 }  // namespace virnucpro

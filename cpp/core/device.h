@@ -69,7 +69,7 @@ void ApplyIntraopThreadsOnThisThread();
 
 // Releases the CUDA caching allocator's unused blocks on CUDA builds; a no-op on CPU builds. Either way
 // the call is counted; returns the count so far.
-int64_t EmptyCache();
-int64_t EmptyCacheCalls();
+int64_t ClearCache();
+int64_t CacheClears();
 
 }  // namespace virnucpro

@@ -6,7 +6,7 @@
 
 namespace virnucpro {
 
-// The ESM-2 alphabet (SPEC.md section 4): <cls>=0 <pad>=1 <eos>=2 <unk>=3, residues
+// The ESM-2 alphabet (docs/behaviour.md §4): <cls>=0 <pad>=1 <eos>=2 <unk>=3, residues
 // L A G V S E R T I D P K Q N F Y M H W C X B U Z O . - = 4..30, <null_1>=31, <mask>=32.
 // A row is <cls> residues <eos>, one id per character, and any other character is <unk>.
 //

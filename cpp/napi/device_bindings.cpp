@@ -69,9 +69,9 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Value EmptyCacheBinding(const Napi::CallbackInfo& info) {
+Napi::Value ClearCacheBinding(const Napi::CallbackInfo& info) {
   return SyncCall(info.Env(),
-                  [&] { return Napi::Number::New(info.Env(), static_cast<double>(EmptyCache())); });
+                  [&] { return Napi::Number::New(info.Env(), static_cast<double>(ClearCache())); });
 }
 
 }  // namespace
@@ -80,7 +80,7 @@ void RegisterDeviceBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfoObject, "buildInfo"));
   exports.Set("cudaDeviceCount", Napi::Function::New(env, CudaDeviceCountBinding, "cudaDeviceCount"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
-  exports.Set("emptyCache", Napi::Function::New(env, EmptyCacheBinding, "emptyCache"));
+  exports.Set("clearCache", Napi::Function::New(env, ClearCacheBinding, "clearCache"));
 }
 
 }  // namespace virnucpro::napi

@@ -152,7 +152,7 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   const InferenceCounters counters = Counters();
   Napi::Object stats = Napi::Object::New(env);
   stats.Set("modelLoads", static_cast<double>(registry.FilesRead()));
-  stats.Set("emptyCacheCalls", static_cast<double>(EmptyCacheCalls()));
+  stats.Set("cacheClears", static_cast<double>(CacheClears()));
   stats.Set("forwardCalls", static_cast<double>(counters.forward_calls));
   stats.Set("forwardSeconds", counters.forward_seconds);
   stats.Set("models", StringArray(env, registry.Names()));

@@ -35,7 +35,7 @@ constexpr const char* kUsage = R"(usage: virnucpro-run MODEL.pt [options]
   --iters N      timed iterations (default 10)
   --warmup N     untimed iterations first (default 2)
   --threads N    intra-op CPU threads (default: libtorch's choice)
-  --empty-cache-every N  empty the CUDA cache after every N timed iterations (default: never)
+  --cache-clear-interval N  empty the CUDA cache after every N timed iterations (default: never)
   --json         print one JSON object instead of text
 )";
 
@@ -52,7 +52,7 @@ struct Options {
   int iters = 10;
   int warmup = 2;
   int threads = 0;
-  int empty_cache_every = 0;
+  int cache_clear_interval = 0;
   bool json = false;
 };
 
@@ -113,8 +113,8 @@ Options ParseOptions(int argc, char** argv) {
       options.warmup = value == "0" ? 0 : static_cast<int>(PositiveInteger(arg, value));
     else if (arg == "--threads")
       options.threads = static_cast<int>(PositiveInteger(arg, value));
-    else if (arg == "--empty-cache-every")
-      options.empty_cache_every = static_cast<int>(PositiveInteger(arg, value));
+    else if (arg == "--cache-clear-interval")
+      options.cache_clear_interval = static_cast<int>(PositiveInteger(arg, value));
     else
       UsageError("unknown option " + arg);
   }
@@ -222,7 +222,7 @@ int Run(const Options& options) {
     const auto result = virnucpro::RunEmbedding(*model, batch.tokens, batch.mask, pooling);
     seconds.push_back(result.seconds);
     output_shape = result.values.sizes().vec();
-    if (options.empty_cache_every > 0 && (i + 1) % options.empty_cache_every == 0) virnucpro::EmptyCache();
+    if (options.cache_clear_interval > 0 && (i + 1) % options.cache_clear_interval == 0) virnucpro::ClearCache();
   }
   const double total = std::accumulate(seconds.begin(), seconds.end(), 0.0);
   const double ms_per_iter = 1000 * total / seconds.size();
@@ -246,8 +246,8 @@ int Run(const Options& options) {
                            {"msMin", 1000 * *fastest},
                            {"msMax", 1000 * *slowest},
                            {"tokensPerSecond", tokens_per_second},
-                           {"emptyCacheEvery", options.empty_cache_every},
-                           {"emptyCacheCalls", virnucpro::EmptyCacheCalls()},
+                           {"cacheClearInterval", options.cache_clear_interval},
+                           {"cacheClears", virnucpro::CacheClears()},
                            {"outputShape", output_shape}};
   if (options.json) {
     std::cout << report.dump(2) << "\n";

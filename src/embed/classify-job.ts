@@ -90,7 +90,7 @@ export async function runClassifyJob(
     if (shape[0] !== rows || shape[1] !== classes.length) {
       throw new JobError(
         'E_MODEL',
-        `classifier returned shape [${shape}], expected [${rows}, ${classes.length}]`,
+        `classifier returned shape [${shape.join(', ')}], expected [${rows}, ${classes.length}]`,
       );
     }
     scores.set(data, start * classes.length);

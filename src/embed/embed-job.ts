@@ -34,6 +34,8 @@ export interface GroupHooks {
   onBatch?: (progress: { jobIds: string[]; sequences: number; tokens: number }) => void;
   /** the writer of the output being written, so a signal can remove it */
   onWriter?: (writer: AtomicFileWriter | null) => void;
+  /** the forward passes are over (before any output is written) */
+  onEmbedded?: (stats: RunStats) => void;
   /** each job's output is on disk */
   onJobDone?: (job: EmbedJob, stats: JobStats) => void;
 }
@@ -46,7 +48,7 @@ export async function runEmbedGroup(
   model: EmbeddingModel,
   prepared: PreparedJob[],
   hooks: GroupHooks = {},
-): Promise<RunStats> {
+): Promise<void> {
   const starts: number[] = [];
   let total = 0;
   for (const part of prepared) {
@@ -78,6 +80,7 @@ export async function runEmbedGroup(
     }
     throw error;
   }
+  hooks.onEmbedded?.(result.stats);
   const { dim } = model;
   for (const [j, part] of prepared.entries()) {
     const rows = part.ids.length;
@@ -97,5 +100,4 @@ export async function runEmbedGroup(
     const tokens = part.tokenized.lengths.reduce((sum, length) => sum + length, 0);
     hooks.onJobDone?.(part.job, { sequences: rows, tokens });
   }
-  return result.stats;
 }

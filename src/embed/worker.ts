@@ -69,8 +69,8 @@ function finished(job: Job, stats: JobStats): void {
   counters.files++;
   counters.sequences += stats.sequences;
   counters.tokens += stats.tokens;
-  if (counters.files % config.cacheClearInterval === 0) native().emptyCache();
-  counters.cacheClears = native().stats().emptyCacheCalls;
+  if (counters.files % config.cacheClearInterval === 0) native().clearCache();
+  counters.cacheClears = native().stats().cacheClears;
   send({ type: 'done', jobId: job.id, stats, counters: { ...counters } });
 }
 
@@ -108,19 +108,21 @@ async function runEmbedJobs(jobs: EmbedJob[]): Promise<void> {
   const model = modelOf(prepared[0].job);
   const written = new Set<EmbedJob>();
   try {
-    const stats = await runEmbedGroup(model, prepared, {
+    await runEmbedGroup(model, prepared, {
       onBatch: ({ jobIds, sequences, tokens }) =>
         send({ type: 'progress', jobIds, model: model.manifest.dir, sequences, tokens }),
+      onEmbedded: (stats) => {
+        counters.batches += stats.batches;
+        counters.paddedTokens += stats.paddedTokens;
+        counters.forwardSeconds += stats.forwardSeconds;
+        counters.oomSplits += stats.oomSplits;
+      },
       onWriter: trackWriter,
       onJobDone: (job, jobStats) => {
         written.add(job);
         finished(job, jobStats);
       },
     });
-    counters.batches += stats.batches;
-    counters.paddedTokens += stats.paddedTokens;
-    counters.forwardSeconds += stats.forwardSeconds;
-    counters.oomSplits += stats.oomSplits;
   } catch (error) {
     const left = prepared.filter((part) => !written.has(part.job));
     // Shared batches hide whose record failed: run what is left one job at a time to say which.

@@ -102,8 +102,8 @@ function parseHeader(
       offsets.length === 2 &&
       offsets.every((o) => Number.isSafeInteger(o) && o >= 0);
     if (!shapeOk || !offsetsOk) throw new SafetensorsFormatError(`tensor ${name}: bad shape or data_offsets`);
-    const [begin, end] = offsets as [number, number];
-    if (end - begin !== elementCount(entry.shape as number[]) * itemSize[entry.dtype as SafetensorsDtype]) {
+    const [begin, end] = offsets;
+    if (end - begin !== elementCount(entry.shape as number[]) * itemSize[entry.dtype]) {
       throw new SafetensorsFormatError(`tensor ${name}: data_offsets do not match dtype and shape`);
     }
     return [name, entry as HeaderEntry] as const;

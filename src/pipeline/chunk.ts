@@ -1,4 +1,4 @@
-// Overlapping fixed-size chunks exactly as VirNucPro cuts them (SPEC.md 1). The overlap R = n*C - L is
+// Overlapping fixed-size chunks exactly as VirNucPro cuts them (docs/behaviour.md §1). The overlap R = n*C - L is
 // spread over n moves rather than n-1, so the last chunk often ends short of C; this is kept on purpose
 // so chunk ids and sequences match the original's.
 

@@ -177,7 +177,7 @@ function utf8Text(id: string): string | null {
 export async function renderPlotSvg(records: PlotRecord[], chunkSize: number): Promise<Buffer> {
   const texts = records.map((record) => utf8Text(record.id));
   if (texts.every((text) => text !== null)) {
-    const asText = records.map((record, i) => ({ ...record, id: texts[i] as string }));
+    const asText = records.map((record, i) => ({ ...record, id: texts[i] }));
     return Buffer.from(await renderVegaLiteSvg(plotSpec(asText, chunkSize)), 'utf8');
   }
   const svg = await renderVegaLiteSvg(plotSpec(records, chunkSize));

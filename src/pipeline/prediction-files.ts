@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { formatFloat32 } from './float32-format';
 
-// The tables `predict` writes (SPEC.md 6). The first two reproduce VirNucPro's files byte for byte;
+// The tables `predict` writes (docs/behaviour.md §6). The first two reproduce VirNucPro's files byte for byte;
 // the summary is this project's addition so that no input record vanishes.
 
 export const PREDICTION_RESULTS = 'prediction_results.txt';

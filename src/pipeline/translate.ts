@@ -1,4 +1,4 @@
-// Six-frame identification as VirNucPro does it (SPEC.md 2): translate every frame of a chunk with the
+// Six-frame identification as VirNucPro does it (docs/behaviour.md §2): translate every frame of a chunk with the
 // standard code, keep the stop-free ones, and pair each kept protein with the bases it came from plus
 // one extra base (the original's slice end is off by one; kept so the DNABERT-S input is the same).
 // Works on bytes: this runs once per chunk, millions of times.

@@ -10,11 +10,12 @@ function fakeBackend(lengths: number[], maxRows: number, calls: number[][]) {
   return {
     dim: 2,
     prepare: (batch: { indices: number[] }) => batch.indices,
-    forward: async (indices: number[]) => {
+    forward: (indices: number[]) => {
       calls.push(indices);
-      if (indices.length > maxRows) throw outOfMemory;
+      if (indices.length > maxRows) return Promise.reject(outOfMemory);
       const data = new Float32Array(indices.flatMap((i) => [i, lengths[i]]));
-      return { data, seconds: 0, paddedTokens: indices.length * Math.max(...indices.map((i) => lengths[i])) };
+      const paddedTokens = indices.length * Math.max(...indices.map((i) => lengths[i]));
+      return Promise.resolve({ data, seconds: 0, paddedTokens });
     },
     isOutOfMemory: (error: unknown) => error === outOfMemory,
   };

@@ -79,7 +79,7 @@ export function huggingFaceIds(tokenizerJson: string, sequences: string[]): numb
   return JSON.parse(execFileSync(process.execPath, [script], { input, maxBuffer: 1 << 28 }).toString());
 }
 
-/** Pooled embeddings from python3-torch, one sequence at a time, pooled as SPEC.md says. */
+/** Pooled embeddings from python3-torch, one sequence at a time, pooled as docs/behaviour.md says. */
 export function referenceEmbeddings(modelDir: string, sequences: string[]): number[][] {
   const manifest = JSON.parse(readFileSync(path.join(modelDir, 'manifest.json'), 'utf8'));
   const request: { [key: string]: unknown } = {

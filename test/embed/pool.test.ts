@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createEmbeddingPool, embedSequences, type PoolEvent } from '../../src';
 import {
@@ -107,6 +107,73 @@ describe('createEmbeddingPool', () => {
         allocConf: 'expandable_segments:True',
         tokenBudgets: { [models.dnabert]: 4096, [models.esm2]: 4096 },
       });
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('cross-file batching', () => {
+  it('batches 20 small files like one file holding the same records: same batches, same padding', async () => {
+    const dir = temporaryDir('pool-small-files');
+    const random = seededRandom(14);
+    const records = Array.from({ length: 500 }, (_, r) => ({
+      id: `r${r}`,
+      sequence: randomSequence(random, proteinAlphabet, 100, 167),
+    }));
+    const one = [writeFasta(path.join(dir, 'all.faa'), records)];
+    const twenty = Array.from({ length: 20 }, (_, f) =>
+      writeFasta(path.join(dir, `part${f}.faa`), records.slice(f * 25, (f + 1) * 25)),
+    );
+    const statsOf = async (files: string[], out: string) => {
+      const pool = createEmbeddingPool({ models: [models.esm2] });
+      try {
+        const result = await pool.embedFiles(files, path.join(dir, out));
+        expect(result.failed).toEqual([]);
+        return pool.stats();
+      } finally {
+        await pool.close();
+      }
+    };
+    const single = await statsOf(one, 'one');
+    const split = await statsOf(twenty, 'twenty');
+    expect(split.files).toBe(20);
+    expect(split.batches).toBe(single.batches);
+    expect(split.paddedTokens).toBe(single.paddedTokens);
+    expect(split.tokens).toBe(single.tokens);
+    const together = readEmbeddings(path.join(dir, 'one', 'all.safetensors'));
+    const parts = twenty.map((_, f) => readEmbeddings(path.join(dir, 'twenty', `part${f}.safetensors`)));
+    expect(parts.flatMap((part) => part.ids)).toEqual(together.ids);
+    expect(
+      maxAbsDiff(
+        parts.flatMap((part) => part.rows),
+        together.rows.map((row) => Array.from(row)),
+      ),
+    ).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('gives a failing job a stable code and leaves the other jobs of its batch group done', async () => {
+    const dir = temporaryDir('pool-codes');
+    const good = writeFasta(path.join(dir, 'good.faa'), [{ id: 'a', sequence: 'MKVL' }]);
+    const bad = path.join(dir, 'bad.faa');
+    writeFileSync(bad, '>a\nMKV\n>a\nMKV\n');
+    const pool = createEmbeddingPool({ models: [models.esm2] });
+    try {
+      const results = await pool.run(
+        [good, bad].map((input, i) => ({
+          id: `job${i}`,
+          kind: 'embed' as const,
+          input,
+          output: path.join(dir, 'out', `${i}.safetensors`),
+          model: models.esm2,
+          fingerprint: 'test',
+        })),
+      );
+      expect(results.map((result) => [result.id, result.status, result.code])).toEqual([
+        ['job0', 'done', undefined],
+        ['job1', 'failed', 'E_INPUT'],
+      ]);
+      expect(results[1].message).toMatch(/bad\.faa:3/);
     } finally {
       await pool.close();
     }

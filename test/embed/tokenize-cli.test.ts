@@ -24,7 +24,7 @@ function parseLines(stdout: string): number[][] {
 }
 
 describe('virnucpro tokenize', () => {
-  it('prints ESM-2 ids by the SPEC.md alphabet, one JSON array per record', async () => {
+  it('prints ESM-2 ids by the docs/behaviour.md alphabet, one JSON array per record', async () => {
     const dir = temporaryDir('tokenize-esm');
     const file = writeFasta(path.join(dir, 'p.faa'), [
       { id: 'a', sequence: 'MKV' },

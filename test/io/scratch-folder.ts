@@ -6,7 +6,7 @@ import path from 'node:path';
 export function scratchFolder(prefix: string) {
   const folder = {
     dir: '',
-    write(name: string, content: string | Buffer): string {
+    write: (name: string, content: string | Buffer): string => {
       const file = path.join(folder.dir, name);
       writeFileSync(file, content);
       return file;

@@ -64,11 +64,11 @@ test('unload forgets the name, and a later load reads the file again', async () 
   expect(native().stats().modelLoads).toBe(before + 1);
 });
 
-test('emptyCache is a counted no-op on a CPU build', () => {
-  const before = native().stats().emptyCacheCalls;
-  expect(native().emptyCache()).toBe(before + 1);
-  expect(native().emptyCache()).toBe(before + 2);
-  expect(native().stats().emptyCacheCalls).toBe(before + 2);
+test('clearCache is a counted no-op on a CPU build', () => {
+  const before = native().stats().cacheClears;
+  expect(native().clearCache()).toBe(before + 1);
+  expect(native().clearCache()).toBe(before + 2);
+  expect(native().stats().cacheClears).toBe(before + 2);
 });
 
 test('forward calls are counted', async () => {

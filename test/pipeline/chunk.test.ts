@@ -1,6 +1,6 @@
 import { chunkRecord, chunkSpans } from '../../src/pipeline/chunk';
 
-describe('chunkSpans (SPEC.md 1 worked examples)', () => {
+describe('chunkSpans (docs/behaviour.md §1 worked examples)', () => {
   it.each([
     [
       501,

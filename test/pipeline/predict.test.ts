@@ -59,7 +59,12 @@ def load(path):
     e = header['embeddings']
     begin, end = e['data_offsets']
     rows = np.frombuffer(data[begin:end], dtype='<f4').reshape(e['shape'])
-    return dict(zip(json.loads(header['__metadata__']['ids']), rows))
+    o = header['id_offsets']['data_offsets']
+    offsets = np.frombuffer(data[o[0]:o[1]], dtype='<i8')
+    b = header['id_bytes']['data_offsets']
+    names = data[b[0]:b[1]]
+    ids = [names[offsets[k]:offsets[k + 1]].decode('latin1') for k in range(len(rows))]
+    return dict(zip(ids, rows))
 vectors = {}
 for model in ('dnabert-s', 'esm2'):
     vectors[model] = {}
@@ -256,15 +261,18 @@ describe('predict', () => {
       await killedRun(outDir, when);
       expect(await resumed(outDir)).toBe(0);
       expect(readFinal(outDir)).toEqual(reference);
-      expect(readdirSync(outDir).sort()).toEqual([...FINAL, '.virnucpro-run.json'].sort());
+      expect(readdirSync(outDir).sort()).toEqual([...FINAL, 'run.json'].sort());
     });
 
     it('reports a partial run (exit code 2, not_scored records) when a shard fails, and --resume completes it', async () => {
-      // the workers' next three forward calls fail as out of memory, down to a single sequence: one file fails
-      process.env.VIRNUCPRO_TEST_INJECT_OOM = '3:1';
+      // One sequence per forward call, and the next two calls fail as out of memory: the first fails the
+      // worker's shared batch group, whose files then run one by one; the second fails the first of them.
+      process.env.VIRNUCPRO_TEST_INJECT_OOM = '2:1';
       let partial;
       try {
-        partial = await predict(options('partial', { renameDuplicates: true, shardSize: 4 }));
+        partial = await predict(
+          options('partial', { renameDuplicates: true, shardSize: 4, tokensPerBatch: 1 }),
+        );
       } finally {
         delete process.env.VIRNUCPRO_TEST_INJECT_OOM;
       }
@@ -274,7 +282,7 @@ describe('predict', () => {
       const summary = readFileSync(path.join(dir, 'partial', 'prediction_summary.tsv'), 'utf8');
       expect(summary).toMatch(/\tnot_scored\t\d+\n/);
       const resumedRun = await predict(
-        options('partial', { renameDuplicates: true, shardSize: 4, resume: true }),
+        options('partial', { renameDuplicates: true, shardSize: 4, tokensPerBatch: 1, resume: true }),
       );
       expect(resumedRun.exitCode).toBe(0);
       expect(readFinal(path.join(dir, 'partial'))).toEqual(reference);

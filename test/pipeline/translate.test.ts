@@ -27,7 +27,7 @@ describe('reverseComplement', () => {
   });
 });
 
-describe('identifyFrames (SPEC.md 2)', () => {
+describe('identifyFrames (docs/behaviour.md §2)', () => {
   it('keeps stop-free frames in order F1..F3, R1..R3 with the extra base and id suffixes', () => {
     // F1: ATG GCC ATT GCC C -> MAIA; F2: TGG CCA TTG CCC -> WPLP; F3: GGC CAT TGC CC -> GHC
     // reverse complement GGGCAATGGCCAT: R1 GGG CAA TGG CCA T -> GQWP; R2 GGC AAT GGC CAT -> GNGH;

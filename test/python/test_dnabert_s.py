@@ -22,7 +22,7 @@ def dna_rows(rng, lengths, vocab_size):
 
 
 def masked_mean(hidden, mask):
-    """SPEC 3: the mean over all non-pad tokens, [CLS] and [SEP] included."""
+    """docs/behaviour.md §3: the mean over all non-pad tokens, [CLS] and [SEP] included."""
     weights = mask[:, :, None].to(hidden.dtype)
     return (hidden * weights).sum(1) / weights.sum(1)
 

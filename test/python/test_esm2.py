@@ -25,7 +25,7 @@ def protein_rows(rng, lengths):
 
 
 def residue_mean(hidden, row_length):
-    """SPEC 4: mean over positions 1..len, i.e. residues only."""
+    """docs/behaviour.md §4: mean over positions 1..len, i.e. residues only."""
     return hidden[1 : row_length - 1].mean(0)
 
 

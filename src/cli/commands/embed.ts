@@ -1,23 +1,27 @@
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../io/atomic-write';
 import { addEngineOptions, engineOptionsFrom } from '../arguments';
-import { createEmbeddingPool, type EmbedFilesResult, type PoolEvent } from '../../embed';
+import { createEmbeddingPool, type EmbedFilesResult, type Job, type PoolEvent } from '../../embed';
 
-function describe(event: PoolEvent): string | null {
+const inputOf = (job: Job): string => (typeof job.input === 'string' ? job.input : job.input.join(', '));
+
+function describe(event: PoolEvent, verbose: boolean): string | null {
   switch (event.type) {
     case 'job-done':
-      return `[${event.done}/${event.total}] ${event.job.input}: ${event.stats.sequences} sequences (worker ${event.worker})`;
+      return `[${event.done}/${event.total}] ${inputOf(event.job)}: ${event.stats.sequences} sequences (worker ${event.worker})`;
     case 'job-skipped':
-      return `skipped ${event.job.input}: ${event.job.output} is complete`;
+      return `skipped ${inputOf(event.job)}: ${event.job.output} is complete`;
     case 'job-failed':
-      return `FAILED ${event.job.input}: ${event.message} (${event.code})`;
+      return `FAILED ${inputOf(event.job)}: ${event.message} (${event.code})`;
     case 'worker-died': {
       const how = event.signal ?? `exit code ${event.code}`;
       const retry = event.retrying.length > 0 ? `; retrying ${event.retrying.length} file(s)` : '';
       return `worker ${event.worker} died (${how})${retry}`;
     }
     case 'batch':
-      return null;
+      return verbose
+        ? `batch of ${event.sequences} sequences, ${event.tokens} tokens (worker ${event.worker})`
+        : null;
   }
 }
 
@@ -37,6 +41,7 @@ export function registerEmbedCommand(program: Command): void {
   addEngineOptions(command)
     .option('--allow-duplicate-ids', 'accept repeated record ids in a file')
     .option('--report <file>', 'write the run statistics as JSON')
+    .option('--verbose', 'also print a line per forward batch')
     .argument('<files...>', 'FASTA files (plain or .gz)')
     .action(async (files: string[], options) => {
       const pool = createEmbeddingPool({
@@ -45,7 +50,7 @@ export function registerEmbedCommand(program: Command): void {
         duplicateIds: options.allowDuplicateIds ? 'allow' : 'error',
       });
       pool.on('progress', (event) => {
-        const line = describe(event);
+        const line = describe(event, Boolean(options.verbose));
         if (line) process.stderr.write(`${line}\n`);
       });
       let signalled: NodeJS.Signals | null = null;
