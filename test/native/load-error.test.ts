@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { findLibtorch, libtorchVersion, sameRelease } from '../../binding/libtorch';
 import { failureKind, loadErrorMessage, type BuildRecord, type LoadFacts } from '../../binding/load-error';
 import { packageRoot } from '../../src/native';
@@ -18,6 +19,7 @@ const CPU_RECORD: BuildRecord = {
   runpath: ['$ORIGIN', '/opt/torch/lib'],
 };
 const BINARY = '/pkg/prebuilds/linux-x64/virnucpro.napi.node';
+const nodeGypBuild = createRequire(__filename)('node-gyp-build') as { resolve(root: string): string };
 const SHIPPED = { platform: 'linux-x64', prebuilt: ['linux-x64'] };
 
 let scratch: string;
@@ -157,12 +159,13 @@ function loadCopy(edit: (pkg: string) => void): { status: number | null; stderr:
 }
 
 test('a binary recorded for another libtorch release is refused before dlopen with the fix', () => {
-  const built = path.join(packageRoot(), 'build', 'Release');
+  // the binary this checkout loads: build/Release, or prebuilds/ after npm pack moved it there
+  const binary = nodeGypBuild.resolve(packageRoot());
   const { status, stderr } = loadCopy((pkg) => {
     const release = path.join(pkg, 'build', 'Release');
     mkdirSync(release, { recursive: true });
-    symlinkSync(path.join(built, 'virnucpro_native.node'), path.join(release, 'virnucpro_native.node'));
-    const record = JSON.parse(readFileSync(path.join(built, 'libtorch.json'), 'utf8'));
+    symlinkSync(binary, path.join(release, 'virnucpro_native.node'));
+    const record = JSON.parse(readFileSync(path.join(path.dirname(binary), 'libtorch.json'), 'utf8'));
     // the record claims 2.1 while the run path still finds this machine's libtorch (1.13)
     writeFileSync(path.join(release, 'libtorch.json'), JSON.stringify({ ...record, torchVersion: '2.1.0' }));
   });
