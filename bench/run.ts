@@ -233,9 +233,14 @@ async function runBench(options: CliOptions): Promise<number> {
   return failures.length === 0 ? 0 : 1;
 }
 
-/** The npm command line that runs this bench again with the same options. */
+/** The npm command line that runs this bench again with the same options; scratch and output folders left out. */
 function reproducingCommand(): string {
-  const args = process.argv.slice(2);
+  const args: string[] = [];
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    if (['--work', '--models', '--out'].includes(argv[i])) i++;
+    else if (!/^--(work|models|out)=/.test(argv[i])) args.push(argv[i]);
+  }
   return args.length > 0 ? `npm run bench -- ${args.join(' ')}` : 'npm run bench';
 }
 
