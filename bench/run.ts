@@ -259,7 +259,7 @@ async function report(results: BenchResults, out: string): Promise<void> {
 
 const program = new Command('bench')
   .description('virnucpro benchmark: ratios of the engine against its alternatives, side by side in one run')
-  .option('--quick', 'smaller workloads (a few minutes on two cores); what is shrunk is printed')
+  .option('--quick', 'smaller workloads (each repeat a few minutes on two cores); what is shrunk is printed')
   .option('--only <names>', `comma-separated subset of ${measureNames.join(', ')}`, measureList)
   .option('--name <name>', 'results file name (default: <mode>-<date>)')
   .option(
