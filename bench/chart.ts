@@ -38,14 +38,18 @@ function ratioData(results: BenchResults): RatioDatum[] {
   const { sections } = results;
   const data: RatioDatum[] = [];
   for (const c of sections.persistent)
-    data.push(ratio(`persistent vs load per file, ${shortArch(c.arch)}`, c.speedup, 3));
-  for (const c of sections.python) data.push(ratio(`engine vs Python, ${shortArch(c.arch)}`, c.ratio, 1));
-  if (sections.tokenizer) data.push(ratio('C++ vs JS tokenizer', sections.tokenizer.speedup, 50));
+    data.push(ratio(`persistent vs load per file, ${shortArch(c.arch)}`, c.spread.median, 3));
+  for (const c of sections.python)
+    data.push(ratio(`engine vs Python, ${shortArch(c.arch)}`, c.spread.median, 1));
+  if (sections.tokenizer) {
+    data.push(ratio('C++ vs JS tokenizer', sections.tokenizer.spread.median, 50));
+    data.push(ratio('C++ vs Rust tokenizers', sections.tokenizer.rustSpread.median, null));
+  }
   if (sections.scaling)
     data.push(
       ratio(
         `2 workers x 1 thread vs 1 x 2, ${shortArch(sections.scaling.arch)}`,
-        sections.scaling.speedup,
+        sections.scaling.spread.median,
         null,
       ),
     );

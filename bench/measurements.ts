@@ -1,6 +1,13 @@
 import type { Dtype } from '../binding';
+import type { Spread } from './repeats';
 
 // What each measurement hands to the results builder. Seconds are context; the figures are ratios.
+
+/** A case measured in repeats: its seconds are those of the repeat nearest the median ratio. */
+export interface Repeated {
+  /** the case's ratio over every repeat */
+  spread: Spread;
+}
 
 /** One `virnucpro embed` run, timed from outside and described by its --report. */
 export interface EmbedRun {
@@ -21,7 +28,7 @@ export interface EmbedRun {
   peakRssMb: number[];
 }
 
-export interface PersistentCase {
+export interface PersistentCase extends Repeated {
   arch: string;
   files: number;
   sequencesPerFile: number;
@@ -41,7 +48,7 @@ export interface PythonSide {
   forwardSeconds: number;
 }
 
-export interface PythonCase {
+export interface PythonCase extends Repeated {
   arch: string;
   sequences: number;
   /** real tokens, <cls> and <eos> included, the same count for both sides */
@@ -53,19 +60,27 @@ export interface PythonCase {
   maxAbsDiff: number;
 }
 
-export interface TokenizerCase {
+export interface TokenizerCase extends Repeated {
   reads: number;
   readLength: number;
   vocabSize: number;
   nativeSeconds: number;
+  /** @huggingface/tokenizers, pure JavaScript */
   javascriptSeconds: number;
+  /** tokenizers, Hugging Face's Rust library through its Node binding */
+  rustSeconds: number;
+  /** both libraries' ids equal the native ones for every read */
   idsEqual: boolean;
+  /** reads whose ids differ from the native ones, counted per library */
   mismatchedReads: number;
-  /** javascriptSeconds / nativeSeconds */
+  /** javascriptSeconds / nativeSeconds; `spread` is its spread */
   speedup: number;
+  /** rustSeconds / nativeSeconds */
+  rustSpeedup: number;
+  rustSpread: Spread;
 }
 
-export interface ScalingCase {
+export interface ScalingCase extends Repeated {
   arch: string;
   oneWorkerAllCores: EmbedRun;
   workerPerCore: EmbedRun;

@@ -18,15 +18,20 @@ export interface BenchMeta {
   machine: MachineInfo;
   /** what this run left out or shrank, said plainly */
   notes: string[];
+  /** the npm command line that reproduces the run */
+  command: string;
 }
 
 /** The results file. The snake_case top-level keys are stable: scripts and the README read them. */
 export interface BenchResults {
-  schema: 'virnucpro-bench/1';
+  schema: 'virnucpro-bench/2';
   name: string;
   mode: 'quick' | 'full';
   created_at: string;
+  /** the npm command line that reproduces the run */
+  command: string;
   machine: MachineInfo;
+  // every ratio below is the median over the repeats; the sections hold each ratio's min and every run
   /** load-per-file wall time over persistent-worker wall time, ESM-2 8M shape */
   persistent_speedup: number | null;
   /** engine tokens/s over the Python reference's, the lowest over the model shapes measured */
@@ -35,6 +40,8 @@ export interface BenchResults {
   forward_fraction: number | null;
   /** @huggingface/tokenizers seconds over native tokenizer seconds on the same reads */
   tokenizer_speedup: number | null;
+  /** tokenizers (Hugging Face's Rust library) seconds over native tokenizer seconds on the same reads */
+  tokenizer_rust_speedup: number | null;
   /** 1 worker x 2 threads wall time over 2 workers x 1 thread */
   scaling_2workers: number | null;
   /** the highest per-worker peak RSS over the memory cases, MiB */
@@ -59,16 +66,18 @@ function maximum(values: number[]): number | null {
 
 export function buildResults(meta: BenchMeta, measurements: Measurements): BenchResults {
   return {
-    schema: 'virnucpro-bench/1',
+    schema: 'virnucpro-bench/2',
     name: meta.name,
     mode: meta.mode,
     created_at: meta.createdAt,
+    command: meta.command,
     machine: meta.machine,
-    persistent_speedup: headlinePersistent(measurements.persistent)?.speedup ?? null,
-    python_throughput_ratio: minimum(measurements.python.map((c) => c.ratio)),
+    persistent_speedup: headlinePersistent(measurements.persistent)?.spread.median ?? null,
+    python_throughput_ratio: minimum(measurements.python.map((c) => c.spread.median)),
     forward_fraction: minimum(measurements.python.map((c) => c.engine.forwardFraction)),
-    tokenizer_speedup: measurements.tokenizer?.speedup ?? null,
-    scaling_2workers: measurements.scaling?.speedup ?? null,
+    tokenizer_speedup: measurements.tokenizer?.spread.median ?? null,
+    tokenizer_rust_speedup: measurements.tokenizer?.rustSpread.median ?? null,
+    scaling_2workers: measurements.scaling?.spread.median ?? null,
     peak_rss_mb: maximum(measurements.memory.map((c) => c.peakRssMb)),
     notes: meta.notes,
     sections: measurements,

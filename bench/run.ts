@@ -18,6 +18,7 @@ import { measureTokenizer } from './measures/tokenizer';
 import { randomArchitectures, type RandomArchitecture } from './model-shape';
 import { randomModel, type BenchModel } from './models';
 import { benchPlan, type BenchMode, type BenchPlan } from './plan';
+import { repeatMeasure, spread } from './repeats';
 import { buildResults, type BenchResults } from './results';
 import { formatTable, summaryRows } from './table';
 
@@ -32,6 +33,7 @@ interface CliOptions {
   models?: string;
   out: string;
   seed: number;
+  repeats: number;
   cudaResults?: string;
   render?: string;
   shapes?: RandomArchitecture[];
@@ -62,6 +64,12 @@ function shapeList(value: string): RandomArchitecture[] {
 function integer(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed)) throw new InvalidArgumentError('expected an integer');
+  return parsed;
+}
+
+function positiveInteger(value: string): number {
+  const parsed = integer(value);
+  if (parsed < 1) throw new InvalidArgumentError('expected at least 1');
   return parsed;
 }
 
@@ -122,6 +130,14 @@ async function runBench(options: CliOptions): Promise<number> {
     return found;
   };
 
+  // each repeat writes its outputs in its own folder, so that no run finds another's outputs complete
+  const inRepeat = (repeat: number): BenchContext => ({
+    ...context,
+    workDir: path.join(context.workDir, `repeat-${repeat + 1}`),
+  });
+  const repeats = options.repeats;
+  notes.push(`every ratio: min and median over ${repeats} repeat(s), side by side in each`);
+
   const measurements: Measurements = emptyMeasurements();
   const failures: string[] = [];
   const attempt = async (what: string, run: () => Promise<void>) => {
@@ -139,16 +155,16 @@ async function runBench(options: CliOptions): Promise<number> {
     for (const [i, persistentPlan] of plan.persistent.entries()) {
       if (!selected.has('persistent') && i > 0) break;
       await attempt(`persistent ${persistentPlan.arch}`, async () => {
-        const outcome = await measurePersistent(
-          context,
-          await model(persistentPlan.arch),
-          persistentPlan,
-          plan.proteinLengths,
+        const benchModel = await model(persistentPlan.arch);
+        const { representative, spread: speedups } = await repeatMeasure(
+          repeats,
+          (repeat) => measurePersistent(inRepeat(repeat), benchModel, persistentPlan, plan.proteinLengths),
+          (outcome) => outcome.case.speedup,
         );
-        if (i === 0) scalingFiles = outcome.files;
+        if (i === 0) scalingFiles = representative.files;
         if (selected.has('persistent')) {
-          measurements.persistent.push(outcome.case);
-          measurements.memory.push(outcome.memory);
+          measurements.persistent.push({ ...representative.case, spread: speedups });
+          measurements.memory.push(representative.memory);
         }
       });
     }
@@ -157,25 +173,47 @@ async function runBench(options: CliOptions): Promise<number> {
     for (const arch of plan.python.archs) {
       await attempt(`python ${arch}`, async () => {
         const { sequences, lengths, toksPerBatch } = plan.python;
-        measurements.python.push(
-          await measurePythonReference(context, await model(arch), sequences, lengths, toksPerBatch),
+        const benchModel = await model(arch);
+        const { representative, spread: ratios } = await repeatMeasure(
+          repeats,
+          (repeat) => measurePythonReference(inRepeat(repeat), benchModel, sequences, lengths, toksPerBatch),
+          (outcome) => outcome.ratio,
         );
+        measurements.python.push({ ...representative, spread: ratios });
       });
     }
   }
   if (selected.has('tokenizer')) {
     await attempt('tokenizer', async () => {
       const { reads, readLength, arch } = plan.tokenizer;
-      measurements.tokenizer = await measureTokenizer(context, await model(arch), reads, readLength);
+      const benchModel = await model(arch);
+      const {
+        representative,
+        spread: speedups,
+        outcomes,
+      } = await repeatMeasure(
+        repeats,
+        () => measureTokenizer(context, benchModel, reads, readLength),
+        (outcome) => outcome.speedup,
+      );
+      const rustSpread = spread(outcomes.map((outcome) => outcome.rustSpeedup));
+      measurements.tokenizer = {
+        ...representative,
+        idsEqual: outcomes.every((outcome) => outcome.idsEqual),
+        spread: speedups,
+        rustSpread,
+      };
     });
   }
   if (selected.has('scaling') && scalingFiles.length > 0) {
     await attempt('scaling', async () => {
-      measurements.scaling = await measureScaling(
-        context,
-        await model(plan.persistent[0].arch),
-        scalingFiles,
+      const benchModel = await model(plan.persistent[0].arch);
+      const { representative, spread: speedups } = await repeatMeasure(
+        repeats,
+        (repeat) => measureScaling(inRepeat(repeat), benchModel, scalingFiles),
+        (outcome) => outcome.speedup,
       );
+      measurements.scaling = { ...representative, spread: speedups };
     });
   }
   if (selected.has('cuda')) {
@@ -188,11 +226,22 @@ async function runBench(options: CliOptions): Promise<number> {
 
   notes.push(...failures, `load average at end ${os.loadavg()[0].toFixed(1)}`);
   const results = buildResults(
-    { name, mode, createdAt: started.toISOString(), machine, notes },
+    { name, mode, createdAt: started.toISOString(), machine, notes, command: reproducingCommand() },
     measurements,
   );
   await report(results, options.out);
   return failures.length === 0 ? 0 : 1;
+}
+
+/** The npm command line that runs this bench again with the same options; scratch and output folders left out. */
+function reproducingCommand(): string {
+  const args: string[] = [];
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    if (['--work', '--models', '--out'].includes(argv[i])) i++;
+    else if (!/^--(work|models|out)=/.test(argv[i])) args.push(argv[i]);
+  }
+  return args.length > 0 ? `npm run bench -- ${args.join(' ')}` : 'npm run bench';
 }
 
 /** Writes <out>/<name>.json and .svg and prints the table. */
@@ -204,12 +253,13 @@ async function report(results: BenchResults, out: string): Promise<void> {
   await writeFile(svgFile, await renderVegaLiteSvg(chartSpec(results)));
   process.stdout.write(`\n${formatTable(summaryRows(results))}\n\n`);
   for (const note of results.notes) process.stdout.write(`note: ${note}\n`);
+  process.stdout.write(`\nreproduce with: ${results.command}\n`);
   process.stdout.write(`\nwrote ${jsonFile} and ${svgFile}\n`);
 }
 
 const program = new Command('bench')
   .description('virnucpro benchmark: ratios of the engine against its alternatives, side by side in one run')
-  .option('--quick', 'smaller workloads (a few minutes on two cores); what is shrunk is printed')
+  .option('--quick', 'smaller workloads (each repeat a few minutes on two cores); what is shrunk is printed')
   .option('--only <names>', `comma-separated subset of ${measureNames.join(', ')}`, measureList)
   .option('--name <name>', 'results file name (default: <mode>-<date>)')
   .option(
@@ -221,6 +271,12 @@ const program = new Command('bench')
   .option('--out <dir>', 'where the results JSON and SVG go', path.join(packageRoot(), 'bench', 'results'))
   .option('--shapes <list>', 'only these model shapes in the persistent and Python comparisons', shapeList)
   .option('--seed <n>', 'seed of the synthetic inputs', integer, 1)
+  .option(
+    '--repeats <n>',
+    'side-by-side repeats of every comparison; min and median are reported',
+    positiveInteger,
+    3,
+  )
   .option(
     '--cuda-results <dir>',
     'summarise a folder written by bench/cuda/run-cuda-bench.sh instead of measuring CUDA',

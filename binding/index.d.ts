@@ -1,5 +1,8 @@
 // The whole native surface of the addon. Every options object is validated with zod in src/ before it
 // gets here; C++ still checks shapes, dtypes and ranges and throws NativeError.
+// Requiring the binding throws an Error with code 'ERR_ADDON_LOAD' when the addon cannot be loaded (no
+// binary for the platform, libtorch missing or of another release than libtorch.json beside the binary
+// records, CUDA libraries missing); its message lists what was tried and the fixes that apply.
 
 /** Stable error codes carried by every Error the addon throws or rejects with. */
 export type NativeErrorCode =

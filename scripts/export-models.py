@@ -23,7 +23,12 @@ from virnucpro_models import export  # noqa: E402
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    # `virnucpro export` sets VIRNUCPRO_EXPORT_PROG so that usage lines name it; run directly, the script's name
+    parser = argparse.ArgumentParser(
+        prog=os.environ.get("VIRNUCPRO_EXPORT_PROG"),
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     esm2 = commands.add_parser("esm2", help="export an official fair-esm ESM-2 checkpoint")

@@ -2,6 +2,7 @@ import { peakTflops } from '../bench/device-peaks';
 import type { EmbedRun, Measurements, PersistentCase, PythonCase } from '../bench/measurements';
 import { emptyMeasurements } from '../bench/measurements';
 import { forwardFlops, parameterCount, randomArchitectures, type ModelShape } from '../bench/model-shape';
+import { repeatMeasure, spread } from '../bench/repeats';
 import { buildResults, type BenchMeta } from '../bench/results';
 
 const meta: BenchMeta = {
@@ -18,7 +19,13 @@ const meta: BenchMeta = {
     blasGflops: null,
   },
   notes: [],
+  command: 'npm run bench -- --quick',
 };
+
+/** A spread whose median is `median` and whose minimum is a tenth lower. */
+function spreadAround(median: number) {
+  return { runs: [median, median - 0.1, median + 0.1], min: median - 0.1, median };
+}
 
 function embedRun(label: string, wallSeconds: number, peakRssMb: number[]): EmbedRun {
   return {
@@ -44,6 +51,7 @@ function persistentCase(arch: string, speedup: number): PersistentCase {
     persistent: embedRun('persistent', 10, [300]),
     perFile: embedRun('load-per-file', 10 * speedup, [280]),
     speedup,
+    spread: spreadAround(speedup),
   };
 }
 
@@ -57,6 +65,7 @@ function pythonCase(arch: string, ratio: number, forwardFraction: number): Pytho
     python: { ...side, batches: 90 },
     ratio,
     maxAbsDiff: 1e-6,
+    spread: spreadAround(ratio),
   };
 }
 
@@ -72,15 +81,20 @@ describe('bench results', () => {
         vocabSize: 4096,
         nativeSeconds: 0.1,
         javascriptSeconds: 8,
+        rustSeconds: 0.3,
         idsEqual: true,
         mismatchedReads: 0,
         speedup: 80,
+        spread: spreadAround(80),
+        rustSpeedup: 3,
+        rustSpread: spreadAround(3),
       },
       scaling: {
         arch: 'esm2_t6_8M',
         oneWorkerAllCores: embedRun('1x2', 12, [300]),
         workerPerCore: embedRun('2x1', 10, [250, 260]),
         speedup: 1.2,
+        spread: spreadAround(1.2),
       },
       memory: [
         { arch: 'esm2_t6_8M', parameterBytes: 29635840, peakRssMb: 310, rssOverParameters: 11 },
@@ -94,6 +108,7 @@ describe('bench results', () => {
       'python_throughput_ratio',
       'forward_fraction',
       'tokenizer_speedup',
+      'tokenizer_rust_speedup',
       'scaling_2workers',
       'peak_rss_mb',
     ]) {
@@ -105,10 +120,12 @@ describe('bench results', () => {
     expect(results.python_throughput_ratio).toBe(1.1);
     expect(results.forward_fraction).toBe(0.97);
     expect(results.tokenizer_speedup).toBe(80);
+    expect(results.tokenizer_rust_speedup).toBe(3);
+    expect(results.command).toBe('npm run bench -- --quick');
     expect(results.scaling_2workers).toBe(1.2);
     expect(results.peak_rss_mb).toBe(1400);
     expect(results.sections).toBe(measurements);
-    expect(JSON.parse(JSON.stringify(results)).schema).toBe('virnucpro-bench/1');
+    expect(JSON.parse(JSON.stringify(results)).schema).toBe('virnucpro-bench/2');
   });
 
   it('keeps the keys, as null, when a measurement was not run', () => {
@@ -117,9 +134,33 @@ describe('bench results', () => {
     expect(results.python_throughput_ratio).toBeNull();
     expect(results.forward_fraction).toBeNull();
     expect(results.tokenizer_speedup).toBeNull();
+    expect(results.tokenizer_rust_speedup).toBeNull();
     expect(results.scaling_2workers).toBeNull();
     expect(results.peak_rss_mb).toBeNull();
     expect(Object.keys(JSON.parse(JSON.stringify(results)))).toContain('peak_rss_mb');
+  });
+});
+
+describe('repeats', () => {
+  it('gives the minimum and the median of an odd and an even number of runs', () => {
+    expect(spread([1.3, 0.9, 1.1])).toEqual({ runs: [1.3, 0.9, 1.1], min: 0.9, median: 1.1 });
+    expect(spread([4, 1, 3, 2])).toEqual({ runs: [4, 1, 3, 2], min: 1, median: 2.5 });
+  });
+
+  it('runs every repeat in its own index and shows the one nearest the median', async () => {
+    const ratios = [2.0, 5.0, 3.1];
+    const seen: number[] = [];
+    const { representative, spread: result } = await repeatMeasure(
+      3,
+      async (repeat) => {
+        seen.push(repeat);
+        return { repeat, ratio: ratios[repeat] };
+      },
+      (outcome) => outcome.ratio,
+    );
+    expect(seen).toEqual([0, 1, 2]);
+    expect(result).toEqual({ runs: [2.0, 5.0, 3.1], min: 2.0, median: 3.1 });
+    expect(representative).toEqual({ repeat: 2, ratio: 3.1 });
   });
 });
 

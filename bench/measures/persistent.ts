@@ -9,7 +9,8 @@ import type { PersistentPlan } from '../plan';
 import { writeProteinFiles } from '../synthetic';
 
 export interface PersistentOutcome {
-  case: PersistentCase;
+  /** one repeat's case; the spread is added over repeats */
+  case: Omit<PersistentCase, 'spread'>;
   memory: MemoryCase;
   /** the input files, for the scaling runs */
   files: string[];

@@ -61,7 +61,7 @@ export async function measurePythonReference(
   sequences: number,
   lengths: [number, number],
   toksPerBatch: number,
-): Promise<PythonCase> {
+): Promise<Omit<PythonCase, 'spread'>> {
   const dir = path.join(context.workDir, `python-${model.arch}`);
   await mkdir(dir, { recursive: true });
   const records = randomProteins(seededRandom(context.seed + 1), sequences, lengths[0], lengths[1], 'prot');

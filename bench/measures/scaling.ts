@@ -9,7 +9,7 @@ export async function measureScaling(
   context: BenchContext,
   model: BenchModel,
   files: string[],
-): Promise<ScalingCase> {
+): Promise<Omit<ScalingCase, 'spread'>> {
   const dir = path.join(context.workDir, `scaling-${model.arch}`);
   const run = (workers: number) =>
     runEmbedCommand({

@@ -25,7 +25,9 @@ export function pythonWithTorch(): string {
 export function runExportScript(args: string[], stdio: 'inherit' | 'pipe' = 'inherit'): Promise<number> {
   const script = path.join(packageRoot(), 'scripts', 'export-models.py');
   return new Promise((resolve, reject) => {
-    const child = spawn(pythonWithTorch(), [script, ...args], { stdio });
+    // argparse's usage and errors then name the command the user typed, not the script
+    const env = { ...process.env, VIRNUCPRO_EXPORT_PROG: 'virnucpro export' };
+    const child = spawn(pythonWithTorch(), [script, ...args], { stdio, env });
     let errors = '';
     child.stderr?.on('data', (b: Buffer) => (errors += b.toString()));
     child.on('error', reject);
