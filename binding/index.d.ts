@@ -125,6 +125,8 @@ export interface NativeAddon {
   /** The CUDA devices this process sees (0 on a CPU build), without creating any CUDA context. */
   cudaDeviceCount(): number;
   setThreads(intraop: number): void;
+  /** libtorch's deterministic algorithms (and cuBLAS's workspace setting on CUDA); before any model loads. */
+  useDeterministicAlgorithms(): void;
 
   loadModel(name: string, path: string, options: LoadOptions): Promise<ModelInfo>;
   unloadModel(name: string): boolean;

@@ -1,9 +1,11 @@
 #include "core/device.h"
 
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <torch/version.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <regex>
 
 #include "core/alloc_conf.h"
@@ -156,6 +158,11 @@ void SetIntraopThreads(int threads) {
   if (threads < 1) throw Error(ErrorCode::kInternal, "thread count must be at least 1");
   requested_intraop_threads = threads;
   at::set_num_threads(threads);
+}
+
+void UseDeterministicAlgorithms() {
+  setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
+  at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/false);
 }
 
 void ApplyIntraopThreadsOnThisThread() {

@@ -67,6 +67,11 @@ void SetIntraopThreads(int threads);
 // threads, so each call applies the count SetIntraopThreads last asked for.
 void ApplyIntraopThreadsOnThisThread();
 
+// Deterministic kernels: libtorch's deterministic-algorithms switch, and on CUDA the cuBLAS workspace
+// setting it requires (CUBLAS_WORKSPACE_CONFIG, unless the user set one). Call before any model is
+// loaded: cuBLAS reads the variable when its first handle is created.
+void UseDeterministicAlgorithms();
+
 // Releases the CUDA caching allocator's unused blocks on CUDA builds; a no-op on CPU builds. Either way
 // the call is counted; returns the count so far.
 int64_t ClearCache();

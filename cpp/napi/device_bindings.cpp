@@ -69,6 +69,13 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value UseDeterministicBinding(const Napi::CallbackInfo& info) {
+  return SyncCall(info.Env(), [&] {
+    UseDeterministicAlgorithms();
+    return info.Env().Undefined();
+  });
+}
+
 Napi::Value ClearCacheBinding(const Napi::CallbackInfo& info) {
   return SyncCall(info.Env(),
                   [&] { return Napi::Number::New(info.Env(), static_cast<double>(ClearCache())); });
@@ -79,6 +86,8 @@ Napi::Value ClearCacheBinding(const Napi::CallbackInfo& info) {
 void RegisterDeviceBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfoObject, "buildInfo"));
   exports.Set("cudaDeviceCount", Napi::Function::New(env, CudaDeviceCountBinding, "cudaDeviceCount"));
+  exports.Set("useDeterministicAlgorithms",
+              Napi::Function::New(env, UseDeterministicBinding, "useDeterministicAlgorithms"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("clearCache", Napi::Function::New(env, ClearCacheBinding, "clearCache"));
 }
