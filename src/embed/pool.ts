@@ -37,6 +37,8 @@ export interface PoolConfig {
 export interface FileFailure {
   file: string;
   error: string;
+  /** the system error code (ENOSPC, EROFS, ...) when there was one */
+  code?: string;
 }
 
 export interface EmbedFilesResult {
@@ -82,7 +84,7 @@ export type PoolEvent =
       total: number;
     }
   | { type: 'file-skipped'; file: string; output: string }
-  | { type: 'file-failed'; file: string; error: string }
+  | ({ type: 'file-failed' } & FileFailure)
   | { type: 'worker-died'; worker: number; code: number | null; signal: string | null; retrying: string[] };
 
 interface Run {
@@ -425,7 +427,7 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
       case 'failed': {
         slot.live = message.counters;
         const job = this.takeJob(slot, message.jobId);
-        if (job) this.failJob(job, message.error.message);
+        if (job) this.failJob(job, message.error.message, message.error.code);
         this.dispatch();
         return;
       }
@@ -441,9 +443,10 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
     if (job.run.remaining === 0) job.run.resolve();
   }
 
-  private failJob(job: Job, error: string): void {
-    job.run.failed.push({ file: job.file, error });
-    this.emit('progress', { type: 'file-failed', file: job.file, error });
+  private failJob(job: Job, error: string, code?: string): void {
+    const failure: FileFailure = { file: job.file, error, ...(code ? { code } : {}) };
+    job.run.failed.push(failure);
+    this.emit('progress', { type: 'file-failed', ...failure });
     this.finishJob(job);
   }
 

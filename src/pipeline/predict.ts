@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { createEmbeddingPool, type FileFailure, type PoolEvent, type PoolStats } from '../embed';
 import { outputPathFor } from '../embed/embed-file';
 import { AtomicFileWriter, writeFileAtomic } from '../io/atomic-write';
+import { stopsAllWrites } from '../io/file-errors';
 import { readFasta } from '../io/fasta';
 import {
   readManifest,
@@ -317,6 +318,7 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
     emit({ type: 'stage-done', stage: 'prepare' });
   }
 
+  if (options.keepIntermediate) await takeBackKeptEmbeddings(outDir, workDir);
   const context: StageContext = { options, models, workDir, emit, signal: hooks.signal };
   const embedded = await embedShards(context, prepared);
   const { failed } = embedded;
@@ -400,6 +402,18 @@ interface StageContext {
   signal?: AbortSignal;
 }
 
+/**
+ * A run that failed after moving the kept embeddings out of the work folder (say, on a full disk while
+ * recording that it finished) resumes from them instead of embedding again into the work folder.
+ */
+async function takeBackKeptEmbeddings(outDir: string, workDir: string): Promise<void> {
+  for (const name of ['dnabert-s', 'esm2']) {
+    const kept = path.join(outDir, EMBEDDINGS_DIR, name);
+    const work = path.join(workDir, name);
+    if (existsSync(kept) && !existsSync(work)) await rename(kept, work);
+  }
+}
+
 /** Stage 2: both embeddings of every shard through one pool of persistent workers (done shards skipped). */
 async function embedShards(
   { options, models, workDir, emit, signal }: StageContext,
@@ -414,7 +428,14 @@ async function embedShards(
     dtype: options.dtype,
   });
   const stageOf = (file: string): PredictStage => (file.endsWith('.faa') ? 'esm2' : 'dnabert-s');
+  const unwritable: FileFailure[] = [];
   pool.on('progress', (event: PoolEvent) => {
+    // a full disk fails every shard: stop at the first instead of embedding all to throw them away
+    if (event.type === 'file-failed' && stopsAllWrites(event)) {
+      unwritable.push(event);
+      void pool.close();
+      return;
+    }
     if (event.type === 'batch') {
       emit({ type: 'advance', stage: stageOf(event.file), amount: event.sequences, tokens: event.tokens });
     } else if (event.type === 'file-failed') {
@@ -442,6 +463,8 @@ async function embedShards(
         models.esm2.dir,
       ),
     ]);
+    const [failure] = unwritable;
+    if (failure) throw Object.assign(new Error(failure.error), { code: failure.code });
     emit({ type: 'stage-done', stage: 'dnabert-s' });
     emit({ type: 'stage-done', stage: 'esm2' });
     if (signal?.aborted || dna.interrupted.length + protein.interrupted.length > 0)

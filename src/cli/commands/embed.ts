@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../io/atomic-write';
+import { stopsAllWrites } from '../../io/file-errors';
 import { addEngineOptions, positiveInteger } from '../arguments';
 import { createEmbeddingPool, type EmbedFilesResult, type PoolEvent } from '../../embed';
 
@@ -21,10 +22,14 @@ function describe(event: PoolEvent): string | null {
   }
 }
 
-/** 0 when every file is embedded or skipped, 1 when nothing succeeded, 2 for a partial run. */
+/**
+ * 0 when every file is embedded or skipped, 1 when nothing succeeded or the outputs cannot be
+ * written at all (a full disk), 2 for a partial run.
+ */
 function exitCode(result: EmbedFilesResult): number {
   const unfinished = result.failed.length + result.interrupted.length;
   if (unfinished === 0) return 0;
+  if (result.failed.some(stopsAllWrites)) return 1;
   return result.outputs.length + result.skipped.length === 0 ? 1 : 2;
 }
 
@@ -54,6 +59,11 @@ export function registerEmbedCommand(program: Command): void {
       pool.on('progress', (event) => {
         const line = describe(event);
         if (line) process.stderr.write(`${line}\n`);
+        // no other output can be written either: stop instead of computing embeddings to throw away
+        if (event.type === 'file-failed' && stopsAllWrites(event)) {
+          process.stderr.write('stopping: no output can be written; fix that and rerun to continue\n');
+          void pool.close();
+        }
       });
       let signalled: NodeJS.Signals | null = null;
       const stop = (signal: NodeJS.Signals) => {
