@@ -278,8 +278,9 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
     emit({ type: 'info', message: `${outDir}: this run is already complete; nothing to do` });
     return { ...(await summaryOfFinishedRun(outDir)), outDir, alreadyComplete: true };
   }
-  await mkdir(workDir, { recursive: true });
+  // the record first: a folder without one (this write failed on a full disk) can be resumed only if empty
   await writeFileAtomic(runFile, `${JSON.stringify({ fingerprint: current, complete: false }, null, 2)}\n`);
+  await mkdir(workDir, { recursive: true });
 
   // Stage 1: chunks and frames into shards (redone whole unless it finished: it is cheap and pure).
   const preparedFile = path.join(workDir, PREPARED_FILE);

@@ -7,6 +7,7 @@ import {
   withAtomicFile,
   writeFileAtomic,
 } from '../../src/io/atomic-write';
+import { describeOnTmpfs, smallDisk } from './full-disk';
 
 let dir: string;
 beforeEach(() => {
@@ -101,5 +102,20 @@ describe('a read-only or missing folder', () => {
   it('says so with the path', async () => {
     const file = path.join(dir, 'no-such-folder', 'out.txt');
     await expect(writeFileAtomic(file, 'x')).rejects.toThrow(`${file}: no such file or directory (ENOENT)`);
+  });
+});
+
+describeOnTmpfs('atomic writes onto a real small tmpfs', () => {
+  it('fails naming the path and the full disk when the kernel writes short, leaving nothing', async () => {
+    const disk = smallDisk(16);
+    try {
+      const file = path.join(disk.dir, 'big.bin');
+      await expect(writeFileAtomic(file, Buffer.alloc(64 * 1024, 7))).rejects.toThrow(
+        `${file}: the disk is full (ENOSPC)`,
+      );
+      expect(readdirSync(disk.dir)).toEqual([]);
+    } finally {
+      disk.unmount();
+    }
   });
 });

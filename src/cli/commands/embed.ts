@@ -43,6 +43,7 @@ export function registerEmbedCommand(program: Command): void {
     .option('--no-persistent-models', 'start a fresh process, loading the model, for every file')
     .option('--cache-clear-interval <n>', 'empty the CUDA cache every n files', positiveInteger, 10)
     .option('--allow-duplicate-ids', 'accept repeated record ids in a file')
+    .option('--resume', 'keep complete outputs and embed the rest (what embed always does)')
     .option('--report <file>', 'write the run statistics as JSON')
     .argument('<files...>', 'FASTA files (plain or .gz)')
     .action(async (files: string[], options) => {
