@@ -57,7 +57,8 @@ BuildInfo QueryBuildInfo();
 // Sets libtorch's intra-op thread count (worker processes divide the cores between them).
 void SetIntraopThreads(int threads);
 // With OpenMP the count is per calling thread and a thread picks it up once; forwards run on libuv
-// threads, so each call applies the count SetIntraopThreads last asked for.
+// threads, so each call applies the count SetIntraopThreads last asked for (libtorch's default on the
+// loading thread when none was asked for), and results do not depend on the thread.
 void ApplyIntraopThreadsOnThisThread();
 
 // Releases the CUDA caching allocator's unused blocks on CUDA builds; a no-op on CPU builds. Either way
