@@ -26,7 +26,10 @@ namespace virnucpro {
 namespace {
 
 std::atomic<int64_t> cache_clears{0};
-std::atomic<int> requested_intraop_threads{0};  // 0: libtorch's default
+std::atomic<int> requested_intraop_threads{0};  // 0: none asked for
+// libtorch's default as the thread loading the addon sees it; the other threads get the same count, or
+// a result would depend on which libuv thread ran the call (OpenMP splits the sums differently).
+const int default_intraop_threads = at::get_num_threads();
 
 #ifdef VIRNUCPRO_WITH_CUDA
 int CudaDeviceCount() { return static_cast<int>(c10::cuda::device_count()); }
@@ -166,8 +169,9 @@ void UseDeterministicAlgorithms() {
 }
 
 void ApplyIntraopThreadsOnThisThread() {
-  const int wanted = requested_intraop_threads.load();
-  if (wanted > 0 && at::get_num_threads() != wanted) at::set_num_threads(wanted);
+  const int requested = requested_intraop_threads.load();
+  const int wanted = requested > 0 ? requested : default_intraop_threads;
+  if (at::get_num_threads() != wanted) at::set_num_threads(wanted);
 }
 
 int64_t ClearCache() {

@@ -64,7 +64,8 @@ int VisibleCudaDeviceCount();
 // Sets libtorch's intra-op thread count (worker processes divide the cores between them).
 void SetIntraopThreads(int threads);
 // With OpenMP the count is per calling thread and a thread picks it up once; forwards run on libuv
-// threads, so each call applies the count SetIntraopThreads last asked for.
+// threads, so each call applies the count SetIntraopThreads last asked for (libtorch's default on the
+// loading thread when none was asked for), and results do not depend on the thread.
 void ApplyIntraopThreadsOnThisThread();
 
 // Deterministic kernels: libtorch's deterministic-algorithms switch, and on CUDA the cuBLAS workspace

@@ -22,6 +22,7 @@ const jobCodes = new Set<string>([
   'E_OOM',
   'E_DEVICE',
   'E_DISK_FULL',
+  'E_READ_ONLY',
   'E_IO',
   'E_WORKER_DIED',
   'E_WORKER_START',
@@ -40,12 +41,18 @@ export class JobError extends Error {
   }
 }
 
+/** A failure every other write to the same place would meet too: stop the run instead of retrying. */
+export function stopsAllWrites(code: JobErrorCode | undefined): boolean {
+  return code === 'E_DISK_FULL' || code === 'E_READ_ONLY';
+}
+
 export function jobErrorCode(error: unknown): JobErrorCode {
   const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
   if (typeof code === 'string') {
     if (jobCodes.has(code)) return code as JobErrorCode;
     if (code in nativeCodes) return nativeCodes[code as NativeErrorCode];
     if (code === 'ENOSPC' || code === 'EDQUOT') return 'E_DISK_FULL';
+    if (code === 'EROFS') return 'E_READ_ONLY';
     if (/^E[A-Z]+$/.test(code)) return 'E_IO';
   }
   if (name === 'FastaError' || name === 'SafetensorsFormatError') return 'E_INPUT';

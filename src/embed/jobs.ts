@@ -37,7 +37,8 @@ export type JobErrorCode =
   | 'E_MODEL' // the model or tokenizer cannot be loaded or used
   | 'E_OOM' // out of memory on a single sequence: smaller batches cannot help
   | 'E_DEVICE' // the device is missing or refused the work
-  | 'E_DISK_FULL' // no space left for the output
+  | 'E_DISK_FULL' // no space (or quota) left for the output
+  | 'E_READ_ONLY' // the output's file system is read-only
   | 'E_IO' // any other file-system failure
   | 'E_WORKER_DIED' // the worker process died on this job more often than retries allow
   | 'E_WORKER_START' // no worker could start (its models failed to load)

@@ -1,10 +1,48 @@
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { fileError } from './file-errors';
 
-// Outputs appear complete or not at all: bytes go to a temporary file in the same folder, which is
-// flushed to disk and then renamed over the final name; the folder is synced so the rename survives a
-// crash.
+// Outputs appear complete or not at all: bytes go to a temporary file in the same folder, every write
+// is checked for its count (a short write continues with the rest), the file is flushed to disk and
+// then renamed over the final name; the folder is synced so the rename survives a crash. Any failure
+// (a full disk included, whether at write, sync or close) removes the temporary file and is reported
+// with the final path and the reason in plain words.
+
+/**
+ * Test-only: `<bytes>` lets this process write that many bytes in all, as a disk with that much room:
+ * the write that reaches the limit comes up short there and every later one fails with ENOSPC.
+ * `<bytes>:once` makes only that one write short (as an interrupted write can be), later ones succeed.
+ */
+export const injectShortWriteVariable = 'VIRNUCPRO_TEST_SHORT_WRITE';
+
+interface InjectedDisk {
+  /** the variable's value this state belongs to (another value starts over) */
+  value: string;
+  room: number;
+  fills: boolean;
+  written: number;
+}
+
+let injectedDisk: InjectedDisk | null = null;
+
+function injection(): InjectedDisk | null {
+  const value = process.env[injectShortWriteVariable];
+  if (!value) return null;
+  if (injectedDisk?.value !== value) {
+    const match = /^(\d+)(:once)?$/.exec(value);
+    if (!match) throw new Error(`${injectShortWriteVariable}=${value}: expected <bytes> or <bytes>:once`);
+    injectedDisk = { value, room: Number(match[1]), fills: !match[2], written: 0 };
+  }
+  return injectedDisk;
+}
+
+function diskFullError(): Error {
+  return Object.assign(new Error('ENOSPC: no space left on device, write'), {
+    code: 'ENOSPC',
+    syscall: 'write',
+  });
+}
 
 function temporaryName(file: string): string {
   return path.join(
@@ -37,7 +75,12 @@ export class AtomicFileWriter {
 
   static async open(file: string, flushBytes = 1 << 20): Promise<AtomicFileWriter> {
     const temporary = temporaryName(file);
-    const handle = await open(temporary, 'wx');
+    let handle;
+    try {
+      handle = await open(temporary, 'wx');
+    } catch (error) {
+      throw fileError(error, file);
+    }
     return new AtomicFileWriter(file, temporary, handle, flushBytes);
   }
 
@@ -49,7 +92,13 @@ export class AtomicFileWriter {
         : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     this.buffered.push(bytes);
     this.bufferedBytes += bytes.length;
-    if (this.bufferedBytes >= this.flushBytes) await this.flush();
+    if (this.bufferedBytes < this.flushBytes) return;
+    try {
+      await this.flush();
+    } catch (error) {
+      await this.abort();
+      throw fileError(error, this.file);
+    }
   }
 
   private async flush(): Promise<void> {
@@ -57,7 +106,26 @@ export class AtomicFileWriter {
     const data = Buffer.concat(this.buffered, this.bufferedBytes);
     this.buffered = [];
     this.bufferedBytes = 0;
-    await this.handle.write(data);
+    for (let at = 0; at < data.length;) {
+      const { bytesWritten } = await this.writeSome(data.subarray(at));
+      if (bytesWritten === 0) throw new Error(`no progress writing (${at} of ${data.length} bytes written)`);
+      at += bytesWritten;
+    }
+  }
+
+  /** One write call, which may write fewer bytes than asked (the test injection makes it so). */
+  private async writeSome(data: Buffer): Promise<{ bytesWritten: number }> {
+    const disk = injection();
+    if (!disk) return this.handle.write(data);
+    const room = disk.room - disk.written;
+    if (room <= 0 && disk.fills) throw diskFullError();
+    const { bytesWritten } = await this.handle.write(
+      data,
+      0,
+      room > 0 ? Math.min(room, data.length) : data.length,
+    );
+    disk.written += bytesWritten;
+    return { bytesWritten };
   }
 
   /** Flushes, syncs and renames the file into place. */
@@ -72,9 +140,13 @@ export class AtomicFileWriter {
     } catch (error) {
       await this.handle.close().catch(() => undefined);
       await rm(this.temporary, { force: true });
-      throw error;
+      throw fileError(error, this.file);
     }
-    await syncFolder(path.dirname(this.file));
+    try {
+      await syncFolder(path.dirname(this.file));
+    } catch (error) {
+      throw fileError(error, path.dirname(this.file));
+    }
   }
 
   /** Drops everything written; the final name is left untouched. Safe to call after commit. */

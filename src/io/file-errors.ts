@@ -1,23 +1,47 @@
-// One wording for the file system errors a user can act on: the path, then the reason in plain words.
+// System errors from file operations, said in plain words with the path they concern.
 
-const REASONS: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  ENOTDIR: 'a part of the path is not a directory',
-  EISDIR: 'is a directory, not a file',
+const reasons: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up (the disk is full for this user)',
+  EROFS: 'the file system is read-only',
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',
-  ESPIPE: 'is a pipe or a terminal, not a regular file; save the data to a file first',
-  ENOSPC: 'the disk is full',
-  EDQUOT: 'the disk quota is exceeded',
-  EROFS: 'the file system is read-only',
+  EISDIR: 'it is a directory, not a file',
+  ENOTDIR: 'a part of the path is not a directory',
+  ENOENT: 'no such file or directory',
+  EEXIST: 'it already exists',
+  ESPIPE: 'it is a pipe or socket, not a regular file; save the data to a file first',
   EMFILE: 'too many open files',
   ELOOP: 'too many levels of symbolic links',
   ENAMETOOLONG: 'the name is too long',
+  EFBIG: 'the file is too large for this file system',
+  EIO: 'input/output error (a failing disk or a lost network mount)',
 };
 
-/** `<path>: <reason>` for a Node.js file system error; other errors keep their own message. */
-export function describeFileError(error: unknown, file: string): string {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  const reason = code === undefined ? undefined : REASONS[code];
-  return `${file}: ${reason ?? (error instanceof Error ? error.message : String(error))}`;
+/** Failures that every other write to the same place would meet too: retrying elsewhere is pointless. */
+const noWritesPossible = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** `<path>: <reason in plain words> (<CODE>)`, or the error's own message when the code is not known. */
+export function describeFileError(error: unknown, path: string): string {
+  const code = codeOf(error);
+  const reason = code === undefined ? undefined : reasons[code];
+  if (reason !== undefined) return `${path}: ${reason} (${code})`;
+  return `${path}: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/** The error again, described for `path`, keeping its code (so it crosses process boundaries). */
+export function fileError(error: unknown, path: string): Error {
+  const code = codeOf(error);
+  return Object.assign(new Error(describeFileError(error, path), { cause: error }), code ? { code } : {});
+}
+
+/** True for an error (or a failure record with its code) of a full disk, used-up quota or read-only file system. */
+export function stopsAllWrites(error: unknown): boolean {
+  const code = codeOf(error);
+  return code !== undefined && noWritesPossible.has(code);
 }

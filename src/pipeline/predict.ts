@@ -11,6 +11,7 @@ import {
   type PoolStats,
 } from '../embed';
 import { DeviceError } from '../embed/devices';
+import { stopsAllWrites } from '../embed/job-errors';
 import { embeddingPoolOptionsSchema } from '../embed/index';
 import { engineOptionsSchema } from '../embed/options';
 import { writeFileAtomic } from '../io/atomic-write';
@@ -172,6 +173,7 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
     }
     await folder.writeRecord(record);
     const prepared = await prepareStage(options, folder, chunkSize, emit, hooks.signal);
+    if (options.keepIntermediate) await takeBackKeptEmbeddings(folder);
     const shards = await embedAndClassify(pool, models, folder, prepared, fingerprint, emit, hooks.signal);
     emit({ type: 'stage', stage: 'write', total: prepared.records, unit: 'records' });
     const { calls } = await writePredictionOutputs(
@@ -314,7 +316,16 @@ async function embedAndClassify(
       fingerprint: shardFingerprint({ shard: shard.name, model: 'esm2' }),
     },
   ]);
+  // A full or read-only disk fails every later write too: stop the pool, keep what is finished.
+  let unwritable: Error | null = null;
   const onProgress = (event: PoolEvent) => {
+    if (event.type === 'job-failed' && stopsAllWrites(event.code) && !unwritable) {
+      unwritable = Object.assign(new Error(event.message), {
+        code: event.code === 'E_READ_ONLY' ? 'EROFS' : 'ENOSPC',
+      });
+      void pool.close();
+      return;
+    }
     if (event.type === 'batch') {
       emit({ type: 'advance', stage: stageOf(event.model), amount: event.sequences, tokens: event.tokens });
     } else if (event.type === 'job-done' && event.job.kind === 'classify') {
@@ -334,6 +345,7 @@ async function embedAndClassify(
     emit({ type: 'stage', stage: 'dnabert-s', total: prepared.frames, unit: 'frames' });
     emit({ type: 'stage', stage: 'esm2', total: prepared.frames, unit: 'frames' });
     const embedded = await pool.run(embedJobs);
+    if (unwritable) throw unwritable;
     interruptedCheck(embedded, signal);
     emit({ type: 'stage-done', stage: 'dnabert-s' });
     emit({ type: 'stage-done', stage: 'esm2' });
@@ -354,6 +366,7 @@ async function embedAndClassify(
       }));
     emit({ type: 'stage', stage: 'classify', total: prepared.frames, unit: 'frames' });
     const classified = await pool.run(classifyJobs);
+    if (unwritable) throw unwritable;
     interruptedCheck(classified, signal);
     emit({ type: 'stage-done', stage: 'classify' });
     classified.forEach((result) => {
@@ -374,7 +387,7 @@ async function embedAndClassify(
       stats: pool.stats(),
     };
   } catch (error) {
-    throw signal?.aborted ? new PredictInterrupted() : error;
+    throw signal?.aborted && !unwritable ? new PredictInterrupted() : error;
   } finally {
     signal?.removeEventListener('abort', stopOnAbort);
     pool.off('progress', onProgress);
@@ -384,6 +397,21 @@ async function embedAndClassify(
 function interruptedCheck(results: JobResult[], signal: AbortSignal | undefined): void {
   if (signal?.aborted || results.some((result) => result.status === 'interrupted'))
     throw new PredictInterrupted();
+}
+
+/**
+ * A run that failed after moving the kept embeddings out of the work folder (say, on a full disk while
+ * recording that it finished) resumes from them instead of embedding again.
+ */
+async function takeBackKeptEmbeddings(folder: RunFolder): Promise<void> {
+  for (const name of ['dnabert-s', 'esm2']) {
+    const kept = path.join(folder.path(EMBEDDINGS_DIR), name);
+    const work = path.join(folder.workDir, name);
+    if (existsSync(kept) && !existsSync(work)) {
+      await mkdir(folder.workDir, { recursive: true });
+      await rename(kept, work);
+    }
+  }
 }
 
 /** --keep-intermediate: the shards' embeddings move out of the work folder of a complete run. */

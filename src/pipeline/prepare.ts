@@ -62,7 +62,12 @@ class WriterSet {
   }
 
   async commitAll(): Promise<void> {
-    for (const writer of this.writers) await writer.commit();
+    try {
+      for (const writer of this.writers) await writer.commit();
+    } catch (error) {
+      await this.abortAll(); // the ones not yet committed, which still hold temporary files
+      throw error;
+    }
   }
 
   async abortAll(): Promise<void> {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../../io/atomic-write';
 import { addEngineOptions, engineOptionsFrom } from '../arguments';
 import { createEmbeddingPool, type EmbedFilesResult, type Job, type PoolEvent } from '../../embed';
+import { stopsAllWrites } from '../../embed/job-errors';
 
 const inputOf = (job: Job): string => (typeof job.input === 'string' ? job.input : job.input.join(', '));
 
@@ -25,10 +26,14 @@ function describe(event: PoolEvent, verbose: boolean): string | null {
   }
 }
 
-/** 0 when every file is embedded or skipped, 1 when nothing succeeded, 2 for a partial run. */
+/**
+ * 0 when every file is embedded or skipped, 1 when nothing succeeded or the outputs cannot be
+ * written at all (a full disk), 2 for a partial run.
+ */
 function exitCode(result: EmbedFilesResult): number {
   const unfinished = result.failed.length + result.interrupted.length;
   if (unfinished === 0) return 0;
+  if (result.failed.some((failure) => stopsAllWrites(failure.code))) return 1;
   return result.outputs.length + result.skipped.length === 0 ? 1 : 2;
 }
 
@@ -40,6 +45,7 @@ export function registerEmbedCommand(program: Command): void {
     .requiredOption('-o, --out <dir>', 'output folder');
   addEngineOptions(command)
     .option('--allow-duplicate-ids', 'accept repeated record ids in a file')
+    .option('--resume', 'keep complete outputs and embed the rest (what embed always does)')
     .option('--report <file>', 'write the run statistics as JSON')
     .option('--verbose', 'also print a line per forward batch')
     .argument('<files...>', 'FASTA files (plain or .gz)')
@@ -52,6 +58,11 @@ export function registerEmbedCommand(program: Command): void {
       pool.on('progress', (event) => {
         const line = describe(event, Boolean(options.verbose));
         if (line) process.stderr.write(`${line}\n`);
+        // no other output can be written either: stop instead of computing embeddings to throw away
+        if (event.type === 'job-failed' && stopsAllWrites(event.code)) {
+          process.stderr.write('stopping: no output can be written; fix that and rerun to continue\n');
+          void pool.close();
+        }
       });
       let signalled: NodeJS.Signals | null = null;
       const stop = (signal: NodeJS.Signals) => {

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { predict, type PredictOptions, type PredictResult } from '../../pipeline/predict';
+import { stopsAllWrites } from '../../io/file-errors';
 import { PredictError, PredictInterrupted } from '../../pipeline/predict-errors';
 import {
   addEngineOptions,
@@ -59,6 +60,13 @@ export async function runPredict(
     if (error instanceof PredictError) {
       process.exitCode = error.exitCode;
       process.stderr.write(`virnucpro predict: ${error.message}\n`);
+      return null;
+    }
+    if (stopsAllWrites(error)) {
+      process.exitCode = 1;
+      process.stderr.write(
+        `virnucpro predict: ${(error as Error).message}; finished files are kept: make room (or make the folder writable) and rerun with --resume\n`,
+      );
       return null;
     }
     throw error;
