@@ -132,7 +132,10 @@ export interface NativeAddon {
   unloadModel(name: string): boolean;
   /** Runs an embedding module: forward(tokens [B,L] int64, mask [B,L]) -> hidden [B,L,D], pooled here. */
   forward(name: string, input: ForwardInput): Promise<ForwardOutput>;
-  /** Runs a classifier module on features [N,dim] and returns softmax probabilities [N,classes]. */
+  /**
+   * Runs a classifier module on features [N,dim], one row at a time (so a row's scores depend on it
+   * alone), and returns softmax probabilities [N,classes].
+   */
   classify(name: string, input: FeaturesInput): Promise<ForwardOutput>;
 
   /** Empties the CUDA caching allocator's unused blocks (a counted no-op on CPU builds); returns cacheClears. */

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <vector>
 
 #include "core/device.h"
 #include "core/errors.h"
@@ -104,8 +105,16 @@ InferenceResult RunClassifier(const RegisteredModel& model, const at::Tensor& fe
   c10::DeviceGuard device_guard(placement.device);
   c10::InferenceMode inference_mode;
   ApplyIntraopThreadsOnThisThread();
-  const at::Tensor logits =
-      model.model->Forward({CopyToDevice(features, placement.device).to(placement.dtype)});
+  // One row per forward: a frame's scores then depend on its features alone, not on which frames share
+  // the call (matrix kernels round a row differently by its place in the matrix), so identical frames
+  // get identical scores and the sharding of a run cannot change them.
+  const at::Tensor on_device = CopyToDevice(features, placement.device).to(placement.dtype);
+  std::vector<at::Tensor> rows;
+  rows.reserve(static_cast<size_t>(features.size(0)));
+  for (int64_t row = 0; row < features.size(0); ++row) {
+    rows.push_back(model.model->Forward({on_device.narrow(0, row, 1)}));
+  }
+  const at::Tensor logits = at::cat(rows, 0);
   if (logits.dim() != 2 || logits.size(0) != features.size(0)) {
     throw Error(ErrorCode::kModelFormat, "the classifier returned " + ShapeText(logits) + " for features " +
                                              ShapeText(features) + ", expected [rows, classes]");

@@ -62,6 +62,7 @@ export function mergeFeatures(
   return { ids, features: merged, width };
 }
 
+/** Scores the job's frames; the addon scores each frame alone, so its scores depend on its features only. */
 export async function runClassifyJob(
   classifier: LoadedClassifier,
   job: ClassifyJob,
@@ -108,5 +109,5 @@ export async function runClassifyJob(
     },
     onWriter,
   );
-  return { sequences: ids.length, tokens: 0 };
+  return { sequences: ids.length, embedded: ids.length, tokens: 0 };
 }

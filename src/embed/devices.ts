@@ -38,8 +38,16 @@ export function visibleGpuId(index: number, parentVisible: string | undefined): 
   return parentVisible.split(',')[index].trim();
 }
 
-/** The worker slots for `devices`: one per GPU, or `workers` CPU slots sharing the cores. */
-export function planWorkerSlots(devices: Devices, workers: number, dtype: DtypeChoice): WorkerSlot[] {
+/**
+ * The worker slots for `devices`: one per GPU, or `workers` CPU slots sharing the cores. Deterministic
+ * CPU workers use one intra-op thread each: libtorch's CPU kernels split sums by thread count.
+ */
+export function planWorkerSlots(
+  devices: Devices,
+  workers: number,
+  dtype: DtypeChoice,
+  deterministic = false,
+): WorkerSlot[] {
   const count = devices === 'cpu' ? 0 : native().cudaDeviceCount();
   const gpus =
     devices === 'all' ? Array.from({ length: count }, (_, i) => i) : devices === 'cpu' ? [] : devices;
@@ -63,7 +71,7 @@ export function planWorkerSlots(devices: Devices, workers: number, dtype: DtypeC
       env: { CUDA_VISIBLE_DEVICES: visibleGpuId(gpu, parentVisible) },
     }));
   }
-  const threads = Math.max(1, Math.floor(os.availableParallelism() / workers));
+  const threads = deterministic ? 1 : Math.max(1, Math.floor(os.availableParallelism() / workers));
   return Array.from({ length: workers }, () => ({
     label: 'cpu',
     device: 'cpu',

@@ -34,16 +34,22 @@ export function outputPathFor(input: string, outDir: string): string {
 }
 
 /**
- * The fingerprint of an embed job: input bytes, model file bytes, dtype, pooling and tool version,
- * everything that changes the vectors (batching changes only the last float bits and is left out).
+ * The fingerprint of an embed job: input bytes, model file bytes, dtype, pooling, deterministic mode and
+ * tool version, everything that changes the vectors (batching changes only the last float bits of the
+ * default mode and is left out).
  */
-export async function embedFingerprint(input: string, modelDir: string, dtype: string): Promise<string> {
+export async function embedFingerprint(
+  input: string,
+  modelDir: string,
+  numeric: { dtype: string; deterministic: boolean },
+): Promise<string> {
   const manifest = readEmbeddingManifest(modelDir);
   return fingerprintOf({
     input: await sha256File(input),
     model: await cachedSha256File(manifest.modulePath),
     tokenizer: manifest.tokenizerPath ? await cachedSha256File(manifest.tokenizerPath) : null,
-    dtype,
+    dtype: numeric.dtype,
+    deterministic: numeric.deterministic,
     pooling: manifest.pooling,
     version: packageVersion(),
   });
@@ -56,12 +62,12 @@ export async function embedFiles(
   model?: string,
 ): Promise<EmbedFilesResult> {
   const modelDir = pool.resolveModel(model);
-  const { dtype } = pool.numericOptions;
+  const numeric = pool.numericOptions;
   const jobs: EmbedJob[] = [];
   for (const [i, file] of files.entries()) {
     let fingerprint;
     try {
-      fingerprint = await embedFingerprint(file, modelDir, dtype);
+      fingerprint = await embedFingerprint(file, modelDir, numeric);
     } catch (error) {
       throw new Error(`${file}: cannot read (${(error as Error).message})`, { cause: error });
     }

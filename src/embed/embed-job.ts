@@ -2,16 +2,24 @@ import { writeEmbeddingsFile } from '../io/embeddings-file';
 import type { AtomicFileWriter } from '../io/atomic-write';
 import { readFasta } from '../io/fasta';
 import { SequenceOutOfMemoryError, type RunStats } from './batch-runner';
-import { concatTokenized, type EmbeddingModel, type TokenizedSequences } from './embedding-model';
+import type { EmbeddingCache } from './embedding-cache';
+import {
+  concatTokenized,
+  selectTokenized,
+  type EmbeddingModel,
+  type TokenizedSequences,
+} from './embedding-model';
 import { JobError } from './job-errors';
 import type { EmbedJob, JobStats } from './jobs';
 
 // How a worker runs embed jobs: read and tokenize each input, then run the jobs of one model together,
-// so small files share batches, and write each job's rows to its own output.
+// so small files share batches, each distinct sequence once (identical ones, within the group or met
+// before by this worker, reuse its vector), and write each job's rows to its own output.
 
 export interface PreparedJob {
   job: EmbedJob;
   ids: string[];
+  sequences: string[];
   tokenized: TokenizedSequences;
 }
 
@@ -27,54 +35,67 @@ export async function prepareEmbedJob(
     ids.push(record.id);
     sequences.push(record.sequence);
   }
-  return { job, ids, tokenized: await model.tokenize(sequences) };
+  return { job, ids, sequences, tokenized: await model.tokenize(sequences) };
 }
 
 export interface GroupHooks {
   onBatch?: (progress: { jobIds: string[]; sequences: number; tokens: number }) => void;
-  /** the writer of the output being written, so a signal can remove it */
-  onWriter?: (writer: AtomicFileWriter | null) => void;
   /** the forward passes are over (before any output is written) */
   onEmbedded?: (stats: RunStats) => void;
+  /** the writer of the output being written, so a signal can remove it */
+  onWriter?: (writer: AtomicFileWriter | null) => void;
   /** each job's output is on disk */
   onJobDone?: (job: EmbedJob, stats: JobStats) => void;
 }
 
 /**
- * Embeds the jobs' sequences in shared, length-sorted batches and writes each job's output. Rows keep
- * their job's input order.
+ * Embeds the jobs' distinct sequences in shared, length-sorted batches and writes each job's output.
+ * Rows keep their job's input order.
  */
 export async function runEmbedGroup(
   model: EmbeddingModel,
   prepared: PreparedJob[],
+  cache: EmbeddingCache,
   hooks: GroupHooks = {},
 ): Promise<void> {
   const starts: number[] = [];
-  let total = 0;
+  const sequences: string[] = [];
   for (const part of prepared) {
-    starts.push(total);
-    total += part.ids.length;
+    starts.push(sequences.length);
+    sequences.push(...part.sequences);
   }
   const jobOf = (index: number): number => {
     let j = starts.length - 1;
     while (starts[j] > index) j--;
     return j;
   };
+  // the first occurrence of each sequence the cache does not hold is computed
+  const cached = new Map<string, Float32Array>();
+  const computedAt = new Map<string, number>();
+  const computed: number[] = [];
+  sequences.forEach((sequence, index) => {
+    if (computedAt.has(sequence) || cached.has(sequence)) return;
+    const vector = cache.get(sequence);
+    if (vector) cached.set(sequence, vector);
+    else {
+      computedAt.set(sequence, computed.length);
+      computed.push(index);
+    }
+  });
   let result;
   try {
-    result = await model.embed(
-      concatTokenized(prepared.map((part) => part.tokenized)),
-      ({ indices, tokens }) => {
-        const jobIds = [...new Set(indices.map((index) => prepared[jobOf(index)].job.id))];
-        hooks.onBatch?.({ jobIds, sequences: indices.length, tokens });
-      },
-    );
+    const tokenized = selectTokenized(concatTokenized(prepared.map((part) => part.tokenized)), computed);
+    result = await model.embed(tokenized, ({ indices, tokens }) => {
+      const jobIds = [...new Set(indices.map((k) => prepared[jobOf(computed[k])].job.id))];
+      hooks.onBatch?.({ jobIds, sequences: indices.length, tokens });
+    });
   } catch (error) {
     if (error instanceof SequenceOutOfMemoryError) {
-      const part = prepared[jobOf(error.index)];
+      const index = computed[error.index];
+      const part = prepared[jobOf(index)];
       throw new JobError(
         'E_OOM',
-        `${part.job.input}: record "${part.ids[error.index - starts[jobOf(error.index)]]}": ${error.message}`,
+        `${part.job.input}: record "${part.ids[index - starts[jobOf(index)]]}": ${error.message}`,
         { cause: error },
       );
     }
@@ -82,13 +103,29 @@ export async function runEmbedGroup(
   }
   hooks.onEmbedded?.(result.stats);
   const { dim } = model;
+  const vectorOf = (sequence: string): Float32Array => {
+    const at = computedAt.get(sequence);
+    return at === undefined
+      ? (cached.get(sequence) as Float32Array)
+      : result.embeddings.subarray(at * dim, (at + 1) * dim);
+  };
+  for (const [k, index] of computed.entries())
+    cache.set(sequences[index], result.embeddings.subarray(k * dim, (k + 1) * dim));
+  let next = 0;
   for (const [j, part] of prepared.entries()) {
     const rows = part.ids.length;
+    const data = new Float32Array(rows * dim);
+    part.sequences.forEach((sequence, row) => data.set(vectorOf(sequence), row * dim));
+    let embedded = 0;
+    while (next < computed.length && computed[next] < starts[j] + rows) {
+      embedded++;
+      next++;
+    }
     await writeEmbeddingsFile(
       part.job.output,
       {
         ids: part.ids,
-        data: result.embeddings.subarray(starts[j] * dim, (starts[j] + rows) * dim),
+        data,
         dim,
         model: model.manifest.arch,
         pooling: model.manifest.pooling,
@@ -98,6 +135,6 @@ export async function runEmbedGroup(
       hooks.onWriter,
     );
     const tokens = part.tokenized.lengths.reduce((sum, length) => sum + length, 0);
-    hooks.onJobDone?.(part.job, { sequences: rows, tokens });
+    hooks.onJobDone?.(part.job, { sequences: rows, embedded, tokens });
   }
 }

@@ -114,6 +114,18 @@ export class EmbeddingModel {
   }
 }
 
+/** The sequences at `indices`, in that order. */
+export function selectTokenized(tokenized: TokenizedSequences, indices: number[]): TokenizedSequences {
+  const lengths = new Uint32Array(indices.map((i) => tokenized.lengths[i]));
+  const offsets = new Uint32Array(indices.length + 1);
+  lengths.forEach((length, k) => (offsets[k + 1] = offsets[k] + length));
+  const ids = new Int32Array(offsets[indices.length]);
+  indices.forEach((i, k) =>
+    ids.set(tokenized.ids.subarray(tokenized.offsets[i], tokenized.offsets[i + 1]), offsets[k]),
+  );
+  return { ids, offsets, lengths };
+}
+
 /** One tokenized set holding several, in order (to batch across files). */
 export function concatTokenized(parts: TokenizedSequences[]): TokenizedSequences {
   const count = parts.reduce((sum, part) => sum + part.lengths.length, 0);

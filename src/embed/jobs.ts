@@ -49,6 +49,8 @@ export type JobStatus = 'done' | 'skipped' | 'failed' | 'interrupted';
 export interface JobStats {
   /** records (embed) or frames (classify) */
   sequences: number;
+  /** of those, the ones run through the model: identical sequences reuse one vector */
+  embedded: number;
   tokens: number;
 }
 

@@ -28,6 +28,12 @@ export const engineOptionsSchema = z.strictObject({
   maxRetries: z.number().int().nonnegative().default(2),
   /** false: a fresh worker process, loading the models again, for every file (for comparison) */
   persistent: z.boolean().default(true),
+  /**
+   * Outputs bit-identical whatever the batching, sharding, file grouping or worker count, on the same
+   * device type and libtorch build: one sequence per forward call, one intra-op thread per CPU worker,
+   * deterministic kernels (docs/embedding.md says what it costs).
+   */
+  deterministic: z.boolean().default(false),
 });
 
 export type EngineOptions = z.output<typeof engineOptionsSchema>;
@@ -84,5 +90,9 @@ export const engineFlags: Record<keyof EngineOptions, EngineFlag> = {
   persistent: {
     flags: '--no-persistent-models',
     description: 'start a fresh worker, loading the models, for every file (for comparison)',
+  },
+  deterministic: {
+    flags: '--deterministic',
+    description: 'bit-identical outputs whatever the batching, sharding or worker count (slower)',
   },
 };

@@ -85,7 +85,7 @@ interface Slot {
 /** Bytes of input a persistent worker may hold beyond two jobs: room to fill batches across small files. */
 const PREFETCH_BYTES = 4 << 20;
 
-const noStats: JobStats = { sequences: 0, tokens: 0 };
+const noStats: JobStats = { sequences: 0, embedded: 0, tokens: 0 };
 
 /**
  * Worker processes, one per GPU or CPU slot, each loading its models once and running the jobs it is
@@ -102,17 +102,19 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
   constructor(private readonly config: PoolConfig) {
     super();
     for (const dir of config.models) readEmbeddingManifest(dir); // fail here, not in every worker
-    this.slots = planWorkerSlots(config.devices, config.workers, config.dtype).map((plan, index) => ({
-      index,
-      plan,
-      process: null,
-      finished: zeroCounters(),
-      live: zeroCounters(),
-      processes: 0,
-      crashes: 0,
-      setup: null,
-      tracked: new Map(),
-    }));
+    this.slots = planWorkerSlots(config.devices, config.workers, config.dtype, config.deterministic).map(
+      (plan, index) => ({
+        index,
+        plan,
+        process: null,
+        finished: zeroCounters(),
+        live: zeroCounters(),
+        processes: 0,
+        crashes: 0,
+        setup: null,
+        tracked: new Map(),
+      }),
+    );
     this.scheduler = new Scheduler({
       slots: this.slots.length,
       persistent: config.persistent,
@@ -250,6 +252,7 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
         tokensPerBatch: this.config.tokensPerBatch,
         cacheClearInterval: this.config.cacheClearInterval,
         duplicateIds: this.config.duplicateIds,
+        deterministic: this.config.deterministic,
       },
       plan.env,
       {
@@ -379,7 +382,7 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
   }
 
   /** What decides an embed job's numbers besides its input: see embed-files.ts. */
-  get numericOptions(): { dtype: string } {
-    return { dtype: this.slots[0].plan.dtype };
+  get numericOptions(): { dtype: string; deterministic: boolean } {
+    return { dtype: this.slots[0].plan.dtype, deterministic: this.config.deterministic };
   }
 }

@@ -18,6 +18,8 @@ export interface WorkerConfig {
   tokensPerBatch: number | null;
   cacheClearInterval: number;
   duplicateIds: 'error' | 'allow';
+  /** one sequence per forward call, deterministic kernels */
+  deterministic: boolean;
 }
 
 export const workerConfigVariable = 'VIRNUCPRO_WORKER';
@@ -30,6 +32,8 @@ export interface WorkerCounters {
   cacheClears: number;
   files: number;
   sequences: number;
+  /** sequences run through a model: the others reused the vector of an identical one */
+  embedded: number;
   tokens: number;
   /** rows × width summed over forward calls; tokens / paddedTokens is the batching's efficiency */
   paddedTokens: number;
@@ -63,6 +67,7 @@ export function zeroCounters(): WorkerCounters {
     cacheClears: 0,
     files: 0,
     sequences: 0,
+    embedded: 0,
     tokens: 0,
     forwardSeconds: 0,
     oomSplits: 0,

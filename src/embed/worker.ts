@@ -4,6 +4,7 @@
 import type { AtomicFileWriter } from '../io/atomic-write';
 import { native } from '../native';
 import { loadClassifier, runClassifyJob, type LoadedClassifier } from './classify-job';
+import { EmbeddingCache } from './embedding-cache';
 import { EmbeddingModel } from './embedding-model';
 import { prepareEmbedJob, runEmbedGroup, type PreparedJob } from './embed-job';
 import { errorPayload, JobError } from './job-errors';
@@ -22,6 +23,15 @@ const counters = zeroCounters();
 const queue: Job[] = [];
 const preparing = new Map<string, Promise<PreparedJob>>();
 const models = new Map<string, EmbeddingModel>();
+const caches = new Map<EmbeddingModel, EmbeddingCache>();
+/** vectors kept per model for sequences met again (see embedding-cache.ts) */
+const CACHE_BYTES = 256 << 20;
+
+function cacheOf(model: EmbeddingModel): EmbeddingCache {
+  let cache = caches.get(model);
+  if (!cache) caches.set(model, (cache = new EmbeddingCache(CACHE_BYTES)));
+  return cache;
+}
 let classifier: LoadedClassifier | null = null;
 let ready = false;
 let busy = false;
@@ -68,6 +78,7 @@ function prepare(job: EmbedJob): Promise<PreparedJob> {
 function finished(job: Job, stats: JobStats): void {
   counters.files++;
   counters.sequences += stats.sequences;
+  counters.embedded += stats.embedded;
   counters.tokens += stats.tokens;
   if (counters.files % config.cacheClearInterval === 0) native().clearCache();
   counters.cacheClears = native().stats().cacheClears;
@@ -108,7 +119,7 @@ async function runEmbedJobs(jobs: EmbedJob[]): Promise<void> {
   const model = modelOf(prepared[0].job);
   const written = new Set<EmbedJob>();
   try {
-    await runEmbedGroup(model, prepared, {
+    await runEmbedGroup(model, prepared, cacheOf(model), {
       onBatch: ({ jobIds, sequences, tokens }) =>
         send({ type: 'progress', jobIds, model: model.manifest.dir, sequences, tokens }),
       onEmbedded: (stats) => {
@@ -159,6 +170,7 @@ async function pump(): Promise<void> {
 async function start(): Promise<void> {
   const addon = native();
   if (config.threads !== null) addon.setThreads(config.threads);
+  if (config.deterministic) addon.useDeterministicAlgorithms();
   const injected = process.env[injectOutOfMemoryVariable];
   if (injected) {
     const [count, minRows] = injected.split(':').map(Number);
@@ -168,7 +180,8 @@ async function start(): Promise<void> {
     const model = await EmbeddingModel.load(dir, {
       device: config.device,
       dtype: config.dtype,
-      tokensPerBatch: config.tokensPerBatch,
+      // deterministic: one sequence per call, so no neighbour changes how its rows are rounded
+      tokensPerBatch: config.deterministic ? 1 : config.tokensPerBatch,
     });
     models.set(dir, model);
   }

@@ -83,6 +83,10 @@ export interface ShardFailure {
   message: string;
 }
 
+/** Sequences embedded by this run per model: `embedded` of `sequences` went through the model, the
+ * rest reused the vector of an identical sequence. */
+export type EmbeddingCounts = Record<'dnabert-s' | 'esm2', { sequences: number; embedded: number }>;
+
 export interface PredictResult {
   /** 0 all done, 2 partial (shards failed after retries; listed in `failed`) */
   exitCode: 0 | 2;
@@ -90,6 +94,7 @@ export interface PredictResult {
   files: string[];
   records: number;
   frames: number;
+  embedded: EmbeddingCounts;
   calls: Record<RecordCall, number>;
   failed: ShardFailure[];
   alreadyComplete: boolean;
@@ -145,9 +150,10 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
   const chunkSize = models.classifier.chunk_size;
   const pool = createPool(options, models);
   if (options.report) await checkWritablePath(options.report, 'the report');
-  const dtype = pool.numericOptions.dtype;
+  const { dtype, deterministic } = pool.numericOptions;
   const fingerprint = await runFingerprint(options.inputs, models, {
     dtype,
+    deterministic,
     chunkSize,
     shardSize: options.shardSize,
     renameDuplicates: options.renameDuplicates,
@@ -197,6 +203,7 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
       files,
       records: prepared.records,
       frames: prepared.frames,
+      embedded: shards.embedded,
       calls,
       failed: shards.failed,
       alreadyComplete: false,
@@ -290,8 +297,17 @@ async function embedAndClassify(
   runPrint: RunRecord['fingerprint'],
   emit: (event: PredictEvent) => void,
   signal: AbortSignal | undefined,
-): Promise<{ scored: ScoredShard[]; failed: ShardFailure[]; stats: PoolStats | null }> {
-  if (prepared.shards.length === 0) return { scored: [], failed: [], stats: null };
+): Promise<{
+  scored: ScoredShard[];
+  failed: ShardFailure[];
+  embedded: EmbeddingCounts;
+  stats: PoolStats | null;
+}> {
+  const embeddedCounts: EmbeddingCounts = {
+    'dnabert-s': { sequences: 0, embedded: 0 },
+    esm2: { sequences: 0, embedded: 0 },
+  };
+  if (prepared.shards.length === 0) return { scored: [], failed: [], embedded: embeddedCounts, stats: null };
   const { workDir } = folder;
   const stageOf = (model: string): PredictStage => (model === models.esm2.dir ? 'esm2' : 'dnabert-s');
   const embedOutput = (model: 'dnabert-s' | 'esm2', shard: string) =>
@@ -351,7 +367,10 @@ async function embedAndClassify(
     emit({ type: 'stage-done', stage: 'esm2' });
     const failedShards = new Map<string, JobResult>();
     embedded.forEach((result) => {
-      if (result.status === 'failed') failedShards.set(result.id.split('/')[1], result);
+      const [model, shard] = result.id.split('/') as ['dnabert-s' | 'esm2', string];
+      if (result.status === 'failed') failedShards.set(shard, result);
+      embeddedCounts[model].sequences += result.stats.sequences;
+      embeddedCounts[model].embedded += result.stats.embedded;
     });
     const featureOrder = models.classifier.features.map((feature) => feature.model);
     const classifyJobs: Job[] = prepared.shards
@@ -384,6 +403,7 @@ async function embedAndClassify(
         code: result.code ?? 'E_INTERNAL',
         message: result.message ?? '',
       })),
+      embedded: embeddedCounts,
       stats: pool.stats(),
     };
   } catch (error) {

@@ -208,9 +208,9 @@ describe('readFasta', () => {
     execFileSync('mkfifo', [fifo]);
     // a pipe is refused before it is opened (opening one with no writer would block)
     expect((await errorOf(fifo)).message).toBe(
-      `${fifo}: is a pipe or a terminal, not a regular file; save the data to a file first`,
+      `${fifo}: it is a pipe or socket, not a regular file; save the data to a file first (ESPIPE)`,
     );
-    expect((await errorOf(scratch.dir)).message).toBe(`${scratch.dir}: is a directory, not a file`);
+    expect((await errorOf(scratch.dir)).message).toBe(`${scratch.dir}: it is a directory, not a file (EISDIR)`);
     const missing = path.join(scratch.dir, 'missing.fa');
     expect((await errorOf(missing)).message).toBe(`${missing}: no such file or directory`);
   });

@@ -16,8 +16,13 @@ export function describeResult(result: PredictResult): string {
     .filter(([, n]) => n > 0)
     .map(([call, n]) => `${n} ${call}`)
     .join(', ');
+  const distinct = Object.entries(result.embedded)
+    .filter(([, counts]) => counts.sequences > 0)
+    .map(([model, counts]) => `${model} ${counts.embedded} distinct of ${counts.sequences}`)
+    .join(', ');
   const lines = [
     `${result.records} records, ${result.frames} frames scored: ${calls || 'nothing to call'}`,
+    ...(distinct ? [`embedded: ${distinct}`] : []),
     `results in ${result.outDir}: ${result.files.join(', ')}`,
   ];
   for (const failure of result.failed)
