@@ -10,6 +10,9 @@ module.exports = tseslint.config(
       'prebuilds/',
       'node_modules/',
       'coverage/',
+      // checked by scripts/check-package.sh as a consumer of the packed tarball sees them
+      'esm/',
+      'scripts/package-check/',
       '**/*.js',
       '**/*.mjs',
       '!bench/**/*.js',

@@ -152,9 +152,9 @@ describe('repeats', () => {
     const seen: number[] = [];
     const { representative, spread: result } = await repeatMeasure(
       3,
-      async (repeat) => {
+      (repeat) => {
         seen.push(repeat);
-        return { repeat, ratio: ratios[repeat] };
+        return Promise.resolve({ repeat, ratio: ratios[repeat] });
       },
       (outcome) => outcome.ratio,
     );

@@ -222,7 +222,8 @@ int Run(const Options& options) {
     const auto result = virnucpro::RunEmbedding(*model, batch.tokens, batch.mask, pooling);
     seconds.push_back(result.seconds);
     output_shape = result.values.sizes().vec();
-    if (options.cache_clear_interval > 0 && (i + 1) % options.cache_clear_interval == 0) virnucpro::ClearCache();
+    if (options.cache_clear_interval > 0 && (i + 1) % options.cache_clear_interval == 0)
+      virnucpro::ClearCache();
   }
   const double total = std::accumulate(seconds.begin(), seconds.end(), 0.0);
   const double ms_per_iter = 1000 * total / seconds.size();

@@ -333,10 +333,13 @@ async function embedAndClassify(
     },
   ]);
   // A full or read-only disk fails every later write too: stop the pool, keep what is finished.
-  let unwritable: Error | null = null;
+  const stopped: { unwritable: Error | null } = { unwritable: null };
+  const failIfUnwritable = () => {
+    if (stopped.unwritable) throw stopped.unwritable;
+  };
   const onProgress = (event: PoolEvent) => {
-    if (event.type === 'job-failed' && stopsAllWrites(event.code) && !unwritable) {
-      unwritable = Object.assign(new Error(event.message), {
+    if (event.type === 'job-failed' && stopsAllWrites(event.code) && !stopped.unwritable) {
+      stopped.unwritable = Object.assign(new Error(event.message), {
         code: event.code === 'E_READ_ONLY' ? 'EROFS' : 'ENOSPC',
       });
       void pool.close();
@@ -361,7 +364,7 @@ async function embedAndClassify(
     emit({ type: 'stage', stage: 'dnabert-s', total: prepared.frames, unit: 'frames' });
     emit({ type: 'stage', stage: 'esm2', total: prepared.frames, unit: 'frames' });
     const embedded = await pool.run(embedJobs);
-    if (unwritable) throw unwritable;
+    failIfUnwritable();
     interruptedCheck(embedded, signal);
     emit({ type: 'stage-done', stage: 'dnabert-s' });
     emit({ type: 'stage-done', stage: 'esm2' });
@@ -385,7 +388,7 @@ async function embedAndClassify(
       }));
     emit({ type: 'stage', stage: 'classify', total: prepared.frames, unit: 'frames' });
     const classified = await pool.run(classifyJobs);
-    if (unwritable) throw unwritable;
+    failIfUnwritable();
     interruptedCheck(classified, signal);
     emit({ type: 'stage-done', stage: 'classify' });
     classified.forEach((result) => {
@@ -407,7 +410,7 @@ async function embedAndClassify(
       stats: pool.stats(),
     };
   } catch (error) {
-    throw signal?.aborted && !unwritable ? new PredictInterrupted() : error;
+    throw signal?.aborted && !stopped.unwritable ? new PredictInterrupted() : error;
   } finally {
     signal?.removeEventListener('abort', stopOnAbort);
     pool.off('progress', onProgress);

@@ -210,7 +210,9 @@ describe('readFasta', () => {
     expect((await errorOf(fifo)).message).toBe(
       `${fifo}: it is a pipe or socket, not a regular file; save the data to a file first (ESPIPE)`,
     );
-    expect((await errorOf(scratch.dir)).message).toBe(`${scratch.dir}: it is a directory, not a file (EISDIR)`);
+    expect((await errorOf(scratch.dir)).message).toBe(
+      `${scratch.dir}: it is a directory, not a file (EISDIR)`,
+    );
     const missing = path.join(scratch.dir, 'missing.fa');
     expect((await errorOf(missing)).message).toBe(`${missing}: no such file or directory`);
   });
