@@ -15,19 +15,31 @@ export interface PreparedJob {
   tokenized: TokenizedSequences;
 }
 
-/** Reads and tokenizes one FASTA file; duplicate ids are an error unless allowed. */
+/** Sequences tokenized at a time while a file is read: its text is never held whole, only its tokens. */
+const TOKENIZE_PIECE_BYTES = 4 << 20;
+
+/** Reads and tokenizes one FASTA file as it streams; duplicate ids are an error unless allowed. */
 export async function prepareEmbedJob(
   model: EmbeddingModel,
   job: EmbedJob,
   duplicateIds: 'error' | 'allow',
 ): Promise<PreparedJob> {
   const ids: string[] = [];
-  const sequences: string[] = [];
+  const pieces: TokenizedSequences[] = [];
+  let sequences: string[] = [];
+  let bytes = 0;
   for await (const record of readFasta(job.input, { duplicateIds })) {
     ids.push(record.id);
     sequences.push(record.sequence);
+    bytes += record.sequence.length;
+    if (bytes >= TOKENIZE_PIECE_BYTES) {
+      pieces.push(await model.tokenize(sequences));
+      sequences = [];
+      bytes = 0;
+    }
   }
-  return { job, ids, tokenized: await model.tokenize(sequences) };
+  if (sequences.length > 0 || pieces.length === 0) pieces.push(await model.tokenize(sequences));
+  return { job, ids, tokenized: pieces.length === 1 ? pieces[0] : concatTokenized(pieces) };
 }
 
 export interface GroupHooks {
