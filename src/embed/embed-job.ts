@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { writeEmbeddingsFile } from '../io/embeddings-file';
 import type { AtomicFileWriter } from '../io/atomic-write';
 import { readFasta } from '../io/fasta';
@@ -19,23 +20,42 @@ import type { EmbedJob, JobStats } from './jobs';
 export interface PreparedJob {
   job: EmbedJob;
   ids: string[];
-  sequences: string[];
+  /** a digest of each sequence: identical sequences share it (the text itself is not kept) */
+  keys: string[];
   tokenized: TokenizedSequences;
 }
 
-/** Reads and tokenizes one FASTA file; duplicate ids are an error unless allowed. */
+function sequenceKey(sequence: string): string {
+  return createHash('sha256').update(sequence).digest('base64');
+}
+
+/** Sequences tokenized at a time while a file is read: its text is never held whole, only its tokens. */
+const TOKENIZE_PIECE_BYTES = 4 << 20;
+
+/** Reads and tokenizes one FASTA file as it streams; duplicate ids are an error unless allowed. */
 export async function prepareEmbedJob(
   model: EmbeddingModel,
   job: EmbedJob,
   duplicateIds: 'error' | 'allow',
 ): Promise<PreparedJob> {
   const ids: string[] = [];
-  const sequences: string[] = [];
+  const keys: string[] = [];
+  const pieces: TokenizedSequences[] = [];
+  let sequences: string[] = [];
+  let bytes = 0;
   for await (const record of readFasta(job.input, { duplicateIds })) {
     ids.push(record.id);
+    keys.push(sequenceKey(record.sequence));
     sequences.push(record.sequence);
+    bytes += record.sequence.length;
+    if (bytes >= TOKENIZE_PIECE_BYTES) {
+      pieces.push(await model.tokenize(sequences));
+      sequences = [];
+      bytes = 0;
+    }
   }
-  return { job, ids, sequences, tokenized: await model.tokenize(sequences) };
+  if (sequences.length > 0 || pieces.length === 0) pieces.push(await model.tokenize(sequences));
+  return { job, ids, keys, tokenized: pieces.length === 1 ? pieces[0] : concatTokenized(pieces) };
 }
 
 export interface GroupHooks {
@@ -59,10 +79,10 @@ export async function runEmbedGroup(
   hooks: GroupHooks = {},
 ): Promise<void> {
   const starts: number[] = [];
-  const sequences: string[] = [];
+  const keys: string[] = [];
   for (const part of prepared) {
-    starts.push(sequences.length);
-    sequences.push(...part.sequences);
+    starts.push(keys.length);
+    keys.push(...part.keys);
   }
   const jobOf = (index: number): number => {
     let j = starts.length - 1;
@@ -73,12 +93,12 @@ export async function runEmbedGroup(
   const cached = new Map<string, Float32Array>();
   const computedAt = new Map<string, number>();
   const computed: number[] = [];
-  sequences.forEach((sequence, index) => {
-    if (computedAt.has(sequence) || cached.has(sequence)) return;
-    const vector = cache.get(sequence);
-    if (vector) cached.set(sequence, vector);
+  keys.forEach((key, index) => {
+    if (computedAt.has(key) || cached.has(key)) return;
+    const vector = cache.get(key);
+    if (vector) cached.set(key, vector);
     else {
-      computedAt.set(sequence, computed.length);
+      computedAt.set(key, computed.length);
       computed.push(index);
     }
   });
@@ -103,19 +123,19 @@ export async function runEmbedGroup(
   }
   hooks.onEmbedded?.(result.stats);
   const { dim } = model;
-  const vectorOf = (sequence: string): Float32Array => {
-    const at = computedAt.get(sequence);
+  const vectorOf = (key: string): Float32Array => {
+    const at = computedAt.get(key);
     return at === undefined
-      ? (cached.get(sequence) as Float32Array)
+      ? (cached.get(key) as Float32Array)
       : result.embeddings.subarray(at * dim, (at + 1) * dim);
   };
   for (const [k, index] of computed.entries())
-    cache.set(sequences[index], result.embeddings.subarray(k * dim, (k + 1) * dim));
+    cache.set(keys[index], result.embeddings.subarray(k * dim, (k + 1) * dim));
   let next = 0;
   for (const [j, part] of prepared.entries()) {
     const rows = part.ids.length;
     const data = new Float32Array(rows * dim);
-    part.sequences.forEach((sequence, row) => data.set(vectorOf(sequence), row * dim));
+    part.keys.forEach((key, row) => data.set(vectorOf(key), row * dim));
     let embedded = 0;
     while (next < computed.length && computed[next] < starts[j] + rows) {
       embedded++;

@@ -8,20 +8,21 @@ export class EmbeddingCache {
 
   constructor(private readonly maxBytes: number) {}
 
-  get(sequence: string): Float32Array | undefined {
-    const vector = this.entries.get(sequence);
+  /** `key`: a digest of the sequence (see embed-job.ts) */
+  get(key: string): Float32Array | undefined {
+    const vector = this.entries.get(key);
     if (vector) {
-      this.entries.delete(sequence);
-      this.entries.set(sequence, vector);
+      this.entries.delete(key);
+      this.entries.set(key, vector);
     }
     return vector;
   }
 
-  set(sequence: string, vector: Float32Array): void {
-    if (this.entries.has(sequence)) return;
-    const size = vector.byteLength + 2 * sequence.length;
+  set(key: string, vector: Float32Array): void {
+    if (this.entries.has(key)) return;
+    const size = vector.byteLength + 2 * key.length;
     if (size > this.maxBytes) return;
-    this.entries.set(sequence, vector.slice());
+    this.entries.set(key, vector.slice());
     this.bytes += size;
     for (const [key, value] of this.entries) {
       if (this.bytes <= this.maxBytes) break;

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { FastaError, quotedId, readFasta, type SeenIds } from './fasta';
+import { FastaError, quotedId, readFasta } from './fasta';
+import { IdSet, type SeenIds } from './id-set';
 
 // The FASTA checks of `virnucpro validate`, which `predict` also runs before any work: format, duplicate
 // ids, characters outside the IUPAC nucleotide codes, protein given as nucleotides, and RNA (U) unless
@@ -51,7 +52,7 @@ function letterCounts(sequence: string): { letters: number; other: number } {
 /** Lints one file; `firstSeen` carries ids across files, since predict reads all inputs as one set. */
 export async function lintFasta(
   file: string,
-  firstSeen: SeenIds = new Map(),
+  firstSeen: SeenIds = new IdSet(),
   options: FastaLintOptions = {},
 ): Promise<FastaLintReport> {
   const report: FastaLintReport = { file, records: 0, bases: 0, problems: [] };
@@ -60,7 +61,6 @@ export async function lintFasta(
     for await (const record of readFasta(file, {
       duplicateIds: 'allow',
       checkCharacters: 'report',
-      seen: new Map(),
       rna: options.rna,
     })) {
       report.records++;
@@ -125,7 +125,7 @@ export async function lintFastaFiles(
   files: string[],
   options: FastaLintOptions = {},
 ): Promise<FastaLintReport[]> {
-  const firstSeen: SeenIds = new Map();
+  const firstSeen: SeenIds = new IdSet();
   const reports: FastaLintReport[] = [];
   for (const file of files) reports.push(await lintFasta(file, firstSeen, options));
   return reports;

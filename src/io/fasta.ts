@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { describeFileError } from './file-errors';
+import { IdSet, type SeenIds } from './id-set';
 
 // Ids and descriptions are read as Latin-1, one character per byte, so an id is kept as the bytes of
 // the input end to end (UTF-8 or not); write text holding ids back with `idBytes`.
@@ -36,8 +37,8 @@ export interface IdRename {
   to: string;
 }
 
-/** Where an id was first seen; share one map across files to catch duplicates between them. */
-export type SeenIds = Map<string, { file: string; line: number }>;
+/** Where ids were first seen; share one across files to catch duplicates between them. */
+export type { SeenIds } from './id-set';
 
 export interface FastaReadOptions {
   /** 'error' (default): a repeated id is an error; 'rename': suffix _2, _3, ...; 'allow': yield as is */
@@ -201,7 +202,7 @@ const ASCII_TRIM = /^[ \t\v\f]+|[ \t\v\f]+$/g;
 export async function* readFasta(file: string, options: FastaReadOptions = {}): AsyncGenerator<FastaRecord> {
   const duplicateIds = options.duplicateIds ?? 'error';
   const checkCharacters = options.checkCharacters ?? 'off';
-  const seen: SeenIds = options.seen ?? new Map();
+  const seen: SeenIds = options.seen ?? new IdSet();
   const renameCounts = new Map<string, number>();
   let lineNumber = 0;
   let current: FastaRecord | null = null;
@@ -216,12 +217,13 @@ export async function* readFasta(file: string, options: FastaReadOptions = {}): 
   };
 
   const uniqueId = (id: string): string => {
+    // allowed duplicates need no memory of the ids
+    if (duplicateIds === 'allow') return id;
     const first = seen.get(id);
     if (!first) {
       seen.set(id, { file, line: lineNumber });
       return id;
     }
-    if (duplicateIds === 'allow') return id;
     if (duplicateIds === 'error') {
       const where = first.file === file ? `line ${first.line}` : `${path.basename(first.file)}:${first.line}`;
       throw new FastaError(file, lineNumber, `duplicate id ${quotedId(id)} (first at ${where})`);
@@ -312,7 +314,7 @@ export async function* readFastaFiles(
   files: string[],
   options: { renameDuplicates: boolean; onRename?: (rename: IdRename) => void },
 ): AsyncGenerator<FastaRecord> {
-  const seen: SeenIds = new Map();
+  const seen: SeenIds = new IdSet();
   const duplicateIds = options.renameDuplicates ? 'rename' : 'error';
   for (const file of files) yield* readFasta(file, { duplicateIds, seen, onRename: options.onRename });
 }

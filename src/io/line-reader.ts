@@ -8,8 +8,11 @@ export class LineReader {
   private readonly lines: AsyncIterator<string>;
   private next: string | null | undefined;
 
-  constructor(readonly file: string) {
-    const input = createReadStream(file);
+  constructor(
+    readonly file: string,
+    encoding: BufferEncoding = 'utf8',
+  ) {
+    const input = createReadStream(file, encoding);
     this.lines = createInterface({ input, crlfDelay: Infinity })[Symbol.asyncIterator]();
   }
 

@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { AtomicFileWriter, writeFileAtomic } from '../io/atomic-write';
+import { AtomicFileWriter, withAtomicFile, writeFileAtomic } from '../io/atomic-write';
 import { readEmbeddings } from '../io/embeddings-file';
+import { ExternalSorter } from '../io/external-sort';
 import { idBytes, readFasta } from '../io/fasta';
 import { chunkSpans } from './chunk';
 import {
@@ -14,9 +15,11 @@ import {
   type PlotSelection,
 } from './plot';
 import {
+  chunkIsVirus,
   ChunkScores,
+  compareCodePoints,
   HIGHEST_SCORE,
-  highestScoreTable,
+  HIGHEST_SCORE_HEADER,
   modifiedId,
   PREDICTION_HEADER,
   PREDICTION_RESULTS,
@@ -25,12 +28,17 @@ import {
   summarizeRecord,
   SUMMARY_HEADER,
   summaryLine,
+  type FrameScore,
   type RecordCall,
 } from './prediction-files';
 import { RECORDS_FILE, type Shard } from './prepare';
 
 // The last stage of predict: the classifier's per-shard scores become VirNucPro's two files, the
 // per-record summary and the plot. Each is written under a temporary name and renamed into place whole.
+// Memory stays flat in the number of reads: the frames are read shard by shard in input order and
+// joined to records.tsv (also in input order) one record at a time, so only one shard's scores and
+// one record's chunks are held; the highest-score table, sorted by chunk id, goes through an external
+// sort whose runs are spilled to the work folder.
 
 export interface ScoredShard {
   shard: Shard;
@@ -47,77 +55,100 @@ async function* tsvRows(file: string): AsyncGenerator<string[]> {
   for await (const line of lines) if (line !== '') yield line.split('\t');
 }
 
-/** prediction_results.txt, shard by shard in input order; returns the per-chunk maxima. */
-async function writePredictionResults(
-  outDir: string,
-  workDir: string,
-  shards: ScoredShard[],
-): Promise<{ scores: ChunkScores; unscoredChunks: Set<string> }> {
-  const scores = new ChunkScores();
-  const unscoredChunks = new Set<string>();
-  const results = await AtomicFileWriter.open(path.join(outDir, PREDICTION_RESULTS));
-  try {
-    await results.write(PREDICTION_HEADER);
-    for (const { shard, scores: file } of shards) {
-      if (file === null) {
-        for await (const record of readFasta(path.join(workDir, shard.nucleotide), {
-          duplicateIds: 'allow',
-        })) {
-          unscoredChunks.add(modifiedId(record.id));
-        }
-        continue;
-      }
-      const { ids, data, dim } = await readEmbeddings(file);
-      let text = '';
-      ids.forEach((id, row) => {
-        const score = { id, others: data[row * dim], virus: data[row * dim + 1] };
-        scores.add(score);
-        text += predictionLine(score);
-      });
-      await results.write(idBytes(text));
-    }
-    await results.commit();
-  } catch (error) {
-    await results.abort();
-    throw error;
-  }
-  return { scores, unscoredChunks };
+/** One frame in input order: its softmax scores, or null when its shard failed. */
+interface FrameOutcome {
+  id: string;
+  score: FrameScore | null;
 }
 
-/** One summary row per input record (from records.tsv), and the records to plot. */
-async function writeSummary(
-  outDir: string,
-  workDir: string,
-  chunkSize: number,
-  plot: PlotSelection,
-  scores: ChunkScores,
-  unscoredChunks: Set<string>,
-): Promise<{ calls: Record<RecordCall, number>; plotRecords: PlotRecord[] }> {
-  const calls: Record<RecordCall, number> = { virus: 0, others: 0, no_frame: 0, empty: 0, not_scored: 0 };
-  const plotRecords: PlotRecord[] = [];
-  const summary = await AtomicFileWriter.open(path.join(outDir, PREDICTION_SUMMARY));
-  try {
-    await summary.write(SUMMARY_HEADER);
-    let index = 0;
-    for await (const [id, lengthText, nonAcgt] of tsvRows(path.join(workDir, RECORDS_FILE))) {
-      const length = Number(lengthText);
-      const spans = chunkSpans(length, chunkSize);
-      const chunkIds = spans.map((_, k) => `${id}_chunk_${k + 1}`);
-      const record = summarizeRecord(id, length, chunkIds, scores, Number(nonAcgt));
-      if (chunkIds.some((chunkId) => unscoredChunks.has(chunkId))) record.call = 'not_scored';
-      calls[record.call]++;
-      await summary.write(idBytes(summaryLine(record)));
-      if (length > 0 && wantsPlot(plot, id, index)) {
-        plotRecords.push(plotRecord(id, length, record.call, chunkSize, scores));
+/** Every frame of the run in input order, read one shard at a time. */
+async function* framesInOrder(workDir: string, shards: ScoredShard[]): AsyncGenerator<FrameOutcome[]> {
+  for (const { shard, scores: file } of shards) {
+    if (file === null) {
+      const unscored: FrameOutcome[] = [];
+      for await (const record of readFasta(path.join(workDir, shard.nucleotide), { duplicateIds: 'allow' })) {
+        unscored.push({ id: record.id, score: null });
       }
-      index++;
+      yield unscored;
+      continue;
     }
-    await summary.commit();
-  } catch (error) {
-    await summary.abort();
-    throw error;
+    const { ids, data, dim } = await readEmbeddings(file);
+    yield ids.map((id, row) => ({ id, score: { id, others: data[row * dim], virus: data[row * dim + 1] } }));
   }
-  return { calls, plotRecords };
+}
+
+/** The frames with a look at the next one, so each record takes exactly its own. */
+class FrameCursor {
+  private batch: FrameOutcome[] = [];
+  private at = 0;
+  private readonly batches: AsyncGenerator<FrameOutcome[]>;
+
+  constructor(workDir: string, shards: ScoredShard[]) {
+    this.batches = framesInOrder(workDir, shards);
+  }
+
+  async peek(): Promise<FrameOutcome | null> {
+    while (this.at === this.batch.length) {
+      const next = await this.batches.next();
+      if (next.done) return null;
+      this.batch = next.value;
+      this.at = 0;
+    }
+    return this.batch[this.at];
+  }
+
+  take(): void {
+    this.at++;
+  }
+}
+
+/** Text written to a file in pieces of about a megabyte, as the input's bytes. */
+class TextSink {
+  private text = '';
+
+  constructor(readonly writer: AtomicFileWriter) {}
+
+  async add(text: string): Promise<void> {
+    this.text += text;
+    if (this.text.length >= 1 << 20) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    await this.writer.write(idBytes(this.text));
+    this.text = '';
+  }
+}
+
+/** The chunks of one record with their frames' scores, and whether any frame of it went unscored. */
+async function takeRecordFrames(
+  frames: FrameCursor,
+  chunkIds: string[],
+  results: TextSink,
+): Promise<{ scores: ChunkScores; unscored: boolean }> {
+  const scores = new ChunkScores();
+  let unscored = false;
+  if (chunkIds.length === 0) return { scores, unscored };
+  const own = new Set(chunkIds);
+  for (let frame = await frames.peek(); frame && own.has(modifiedId(frame.id)); frame = await frames.peek()) {
+    frames.take();
+    if (frame.score === null) {
+      unscored = true;
+      continue;
+    }
+    scores.add(frame.score);
+    await results.add(predictionLine(frame.score));
+  }
+  return { scores, unscored };
+}
+
+/** prediction_results_highestscore.csv from the sorted chunk rows. */
+async function writeHighestScore(outDir: string, sorter: ExternalSorter): Promise<void> {
+  await withAtomicFile(path.join(outDir, HIGHEST_SCORE), async (writer) => {
+    const table = new TextSink(writer);
+    await table.add(HIGHEST_SCORE_HEADER);
+    for await (const row of sorter.sorted()) await table.add(`${row}\n`);
+    await table.flush();
+  });
 }
 
 export async function writePredictionOutputs(
@@ -127,9 +158,51 @@ export async function writePredictionOutputs(
   plot: PlotSelection,
   shards: ScoredShard[],
 ): Promise<WrittenOutputs> {
-  const { scores, unscoredChunks } = await writePredictionResults(outDir, workDir, shards);
-  await writeFileAtomic(path.join(outDir, HIGHEST_SCORE), idBytes(highestScoreTable(scores)));
-  const { calls, plotRecords } = await writeSummary(outDir, workDir, chunkSize, plot, scores, unscoredChunks);
+  const calls: Record<RecordCall, number> = { virus: 0, others: 0, no_frame: 0, empty: 0, not_scored: 0 };
+  const plotRecords: PlotRecord[] = [];
+  // rows `<chunk id>\t<True|False>`: the tab sorts below every byte an id can hold, so whole rows sort
+  // as their ids do
+  const sorter = new ExternalSorter({
+    dir: path.join(workDir, 'highest-score-runs'),
+    compare: compareCodePoints,
+  });
+  const results = new TextSink(await AtomicFileWriter.open(path.join(outDir, PREDICTION_RESULTS)));
+  let summary: TextSink | null = null;
+  try {
+    summary = new TextSink(await AtomicFileWriter.open(path.join(outDir, PREDICTION_SUMMARY)));
+    await results.add(PREDICTION_HEADER);
+    await summary.add(SUMMARY_HEADER);
+    const frames = new FrameCursor(workDir, shards);
+    let index = 0;
+    for await (const [id, lengthText, nonAcgt] of tsvRows(path.join(workDir, RECORDS_FILE))) {
+      const length = Number(lengthText);
+      const chunkIds = chunkSpans(length, chunkSize).map((_, k) => `${id}_chunk_${k + 1}`);
+      const { scores, unscored } = await takeRecordFrames(frames, chunkIds, results);
+      const record = summarizeRecord(id, length, chunkIds, scores, Number(nonAcgt));
+      if (unscored) record.call = 'not_scored';
+      calls[record.call]++;
+      await summary.add(summaryLine(record));
+      for (const [chunkId, chunk] of scores.byChunk) {
+        await sorter.add(`${chunkId}\t${chunkIsVirus(chunk) ? 'True' : 'False'}`);
+      }
+      if (length > 0 && wantsPlot(plot, id, index)) {
+        plotRecords.push(plotRecord(id, length, record.call, chunkSize, scores));
+      }
+      index++;
+    }
+    const left = await frames.peek();
+    if (left)
+      throw new Error(`internal: frame "${left.id}" belongs to no record of ${RECORDS_FILE} in order`);
+    await results.flush();
+    await results.writer.commit();
+    await writeHighestScore(outDir, sorter);
+    await summary.flush();
+    await summary.writer.commit();
+  } catch (error) {
+    await results.writer.abort();
+    await summary?.writer.abort();
+    throw error;
+  }
   await writeFileAtomic(path.join(outDir, PREDICTION_PLOT), await renderPlotSvg(plotRecords, chunkSize));
   return { calls };
 }

@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { AtomicFileWriter } from '../io/atomic-write';
-import { idBytes, quotedId, readFasta, type IdRename, type SeenIds } from '../io/fasta';
+import { idBytes, quotedId, readFasta, type IdRename } from '../io/fasta';
+import { IdSet } from '../io/id-set';
 import { chunkRecord } from './chunk';
 import { fastaEntry, inputStem, intermediateNames, wrappedFastaEntry } from './prediction-files';
 import { PredictInterrupted } from './predict-errors';
@@ -106,7 +107,8 @@ export async function prepareShards(options: PrepareOptions): Promise<PrepareRes
   try {
     const records = await writers.open(path.join(workDir, RECORDS_FILE));
     let shard: { nucleotide: AtomicFileWriter; protein: AtomicFileWriter; info: Shard } | null = null;
-    const seen: SeenIds = new Map();
+    // every id of every input, about 50 bytes per id (src/io/id-set.ts)
+    const seen = new IdSet();
     for (const [i, input] of options.inputs.entries()) {
       let intermediate: Record<'chunked' | 'nucleotide' | 'protein', AtomicFileWriter> | null = null;
       if (options.intermediateDir) {
