@@ -214,7 +214,7 @@ describe('readFasta', () => {
       `${scratch.dir}: it is a directory, not a file (EISDIR)`,
     );
     const missing = path.join(scratch.dir, 'missing.fa');
-    expect((await errorOf(missing)).message).toBe(`${missing}: no such file or directory`);
+    expect((await errorOf(missing)).message).toBe(`${missing}: no such file or directory (ENOENT)`);
   });
 
   it('rejects a header without an id', async () => {
