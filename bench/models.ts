@@ -17,18 +17,26 @@ export interface BenchModel {
   exportSeconds: number;
 }
 
+/** Runs scripts/export-models.py with `args` unless `written` exists; the seconds it took, else 0. */
+async function exportOnce(written: string, args: string[]): Promise<number> {
+  if (existsSync(written)) return 0;
+  const script = path.join(packageRoot(), 'scripts', 'export-models.py');
+  return (await runMeasured(pythonCommand, [script, ...args])).wallSeconds;
+}
+
 /**
  * The random-weight model folder for an architecture under cacheDir, exported on first use. A folder
  * is reused only when its manifest is complete, which the exporter writes last.
  */
 export async function randomModel(cacheDir: string, arch: RandomArchitecture): Promise<BenchModel> {
   const dir = path.join(cacheDir, arch);
-  let exportSeconds = 0;
-  if (!existsSync(path.join(dir, 'manifest.json'))) {
-    const script = path.join(packageRoot(), 'scripts', 'export-models.py');
-    const run = await runMeasured(pythonCommand, [script, 'random', '--arch', arch, '--out', dir]);
-    exportSeconds = run.wallSeconds;
-  }
+  const exportSeconds = await exportOnce(path.join(dir, 'manifest.json'), [
+    'random',
+    '--arch',
+    arch,
+    '--out',
+    dir,
+  ]);
   const manifest = readManifest(dir);
   if (manifest.kind === 'classifier')
     throw new Error(`${dir}: expected an embedding model, found a classifier`);
@@ -40,4 +48,24 @@ export async function randomModel(cacheDir: string, arch: RandomArchitecture): P
     vocabSize: manifest.vocab_size,
   };
   return { arch, dir, manifest, shape, exportSeconds };
+}
+
+/** The folder of `export-models.py tiny` (esm2/, dnabert-s/, classifier/) that predict runs on. */
+export interface PredictModelSet {
+  /** what the results call it */
+  name: string;
+  dir: string;
+  /** seconds the export took, 0 when an earlier run's folder was reused */
+  exportSeconds: number;
+}
+
+/** The tiny random predict models under cacheDir, exported on first use (the exporter writes the folder whole). */
+export async function tinyModelSet(cacheDir: string): Promise<PredictModelSet> {
+  const dir = path.join(cacheDir, 'tiny-set');
+  const exportSeconds = await exportOnce(path.join(dir, 'classifier', 'manifest.json'), [
+    'tiny',
+    '--out',
+    dir,
+  ]);
+  return { name: 'tiny (export-models.py tiny)', dir, exportSeconds };
 }

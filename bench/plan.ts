@@ -16,6 +16,10 @@ export interface BenchPlan {
   proteinLengths: [number, number];
   python: { archs: RandomArchitecture[]; sequences: number; lengths: [number, number]; toksPerBatch: number };
   tokenizer: { reads: number; readLength: number; arch: RandomArchitecture };
+  /** the cross-file batching case: these files, then their proteins in one file */
+  crossFile: PersistentPlan;
+  /** the dedup and deterministic cases: gene-like reads through predict with the tiny models */
+  predict: { reads: number; readLengths: [number, number] };
   notes: string[];
 }
 
@@ -27,6 +31,8 @@ const fullPlan: BenchPlan = {
   proteinLengths: [50, 150],
   python: { archs: ['esm2_t6_8M', 'esm2_t12_35M'], sequences: 1000, lengths: [50, 300], toksPerBatch: 2048 },
   tokenizer: { reads: 20000, readLength: 300, arch: 'dnabert-s-117M' },
+  crossFile: { arch: 'esm2_t6_8M', files: 20, sequencesPerFile: 25 },
+  predict: { reads: 20000, readLengths: [300, 600] },
   notes: [],
 };
 
@@ -35,9 +41,13 @@ const quickPlan: BenchPlan = {
   proteinLengths: [50, 150],
   python: { archs: ['esm2_t6_8M'], sequences: 60, lengths: [50, 300], toksPerBatch: 2048 },
   tokenizer: { reads: 20000, readLength: 300, arch: 'dnabert-s-117M' },
+  crossFile: { arch: 'esm2_t6_8M', files: 20, sequencesPerFile: 2 },
+  predict: { reads: 2000, readLengths: [300, 600] },
   notes: [
     'quick: persistent vs load-per-file on 20 files x 2 proteins (full: x 25), 8M shape only (full adds 150M)',
     'quick: engine vs Python on 60 proteins (full: 1,000), 8M shape only (full adds 35M)',
+    'quick: cross-file batching on 20 files x 2 proteins vs one file of 40 (full: 20 x 25 vs 500)',
+    'quick: dedup and deterministic predict on 2,000 reads (full: 20,000)',
   ],
 };
 

@@ -10,19 +10,31 @@ import type { BenchContext } from './context';
 import { readCudaResults } from './cuda-results';
 import { machineInfo } from './machine';
 import { emptyMeasurements, type Measurements } from './measurements';
+import { measureCrossFile } from './measures/cross-file';
 import { measureCuda } from './measures/cuda';
+import { measureDedup } from './measures/dedup';
+import { measureDeterministic } from './measures/deterministic';
 import { measurePersistent } from './measures/persistent';
 import { measurePythonReference } from './measures/python-reference';
 import { measureScaling } from './measures/scaling';
 import { measureTokenizer } from './measures/tokenizer';
 import { randomArchitectures, type RandomArchitecture } from './model-shape';
-import { randomModel, type BenchModel } from './models';
+import { randomModel, tinyModelSet, type BenchModel, type PredictModelSet } from './models';
 import { benchPlan, type BenchMode, type BenchPlan } from './plan';
 import { repeatMeasure, spread } from './repeats';
 import { buildResults, type BenchResults } from './results';
 import { formatTable, summaryRows } from './table';
 
-const measureNames = ['persistent', 'python', 'tokenizer', 'scaling', 'cuda'] as const;
+const measureNames = [
+  'persistent',
+  'python',
+  'tokenizer',
+  'scaling',
+  'cuda',
+  'cross-file',
+  'dedup',
+  'deterministic',
+] as const;
 type MeasureName = (typeof measureNames)[number];
 
 interface CliOptions {
@@ -130,6 +142,15 @@ async function runBench(options: CliOptions): Promise<number> {
     return found;
   };
 
+  let predictModels: PredictModelSet | null = null;
+  const tinyModels = async () => {
+    if (!predictModels) {
+      log(`predict models: exporting the tiny set to ${context.modelCacheDir} unless already there`);
+      predictModels = await tinyModelSet(context.modelCacheDir);
+    }
+    return predictModels;
+  };
+
   // each repeat writes its outputs in its own folder, so that no run finds another's outputs complete
   const inRepeat = (repeat: number): BenchContext => ({
     ...context,
@@ -214,6 +235,44 @@ async function runBench(options: CliOptions): Promise<number> {
         (outcome) => outcome.speedup,
       );
       measurements.scaling = { ...representative, spread: speedups };
+    });
+  }
+  if (selected.has('cross-file')) {
+    await attempt('cross-file', async () => {
+      const benchModel = await model(plan.crossFile.arch);
+      const { representative, spread: ratios } = await repeatMeasure(
+        repeats,
+        (repeat) => measureCrossFile(inRepeat(repeat), benchModel, plan.crossFile, plan.proteinLengths),
+        (outcome) => outcome.ratio,
+      );
+      measurements.crossFile = { ...representative, spread: ratios };
+    });
+  }
+  if (selected.has('dedup')) {
+    await attempt('dedup', async () => {
+      const models = await tinyModels();
+      const { representative, spread: ratios } = await repeatMeasure(
+        repeats,
+        (repeat) => measureDedup(inRepeat(repeat), models, plan.predict),
+        (outcome) => outcome.ratio,
+      );
+      measurements.dedup = { ...representative, spread: ratios };
+    });
+  }
+  if (selected.has('deterministic')) {
+    await attempt('deterministic', async () => {
+      const models = await tinyModels();
+      const {
+        representative,
+        spread: ratios,
+        outcomes,
+      } = await repeatMeasure(
+        repeats,
+        (repeat) => measureDeterministic(inRepeat(repeat), models, plan.predict),
+        (outcome) => outcome.ratio,
+      );
+      const twoWorkersSpread = spread(outcomes.map((outcome) => outcome.twoWorkersRatio));
+      measurements.deterministic = { ...representative, spread: ratios, twoWorkersSpread };
     });
   }
   if (selected.has('cuda')) {
