@@ -17,10 +17,11 @@ export interface BenchModel {
   exportSeconds: number;
 }
 
-/** Runs scripts/export-models.py with `args` unless `written` exists; the seconds it took, else 0. */
-async function exportOnce(written: string, args: string[]): Promise<number> {
+const exporter = path.join(packageRoot(), 'scripts', 'export-models.py');
+
+/** Runs the Python `script` with `args` unless `written` exists; the seconds it took, else 0. */
+async function exportOnce(written: string, script: string, args: string[]): Promise<number> {
   if (existsSync(written)) return 0;
-  const script = path.join(packageRoot(), 'scripts', 'export-models.py');
   return (await runMeasured(pythonCommand, [script, ...args])).wallSeconds;
 }
 
@@ -30,7 +31,7 @@ async function exportOnce(written: string, args: string[]): Promise<number> {
  */
 export async function randomModel(cacheDir: string, arch: RandomArchitecture): Promise<BenchModel> {
   const dir = path.join(cacheDir, arch);
-  const exportSeconds = await exportOnce(path.join(dir, 'manifest.json'), [
+  const exportSeconds = await exportOnce(path.join(dir, 'manifest.json'), exporter, [
     'random',
     '--arch',
     arch,
@@ -50,7 +51,7 @@ export async function randomModel(cacheDir: string, arch: RandomArchitecture): P
   return { arch, dir, manifest, shape, exportSeconds };
 }
 
-/** The folder of `export-models.py tiny` (esm2/, dnabert-s/, classifier/) that predict runs on. */
+/** A predict model folder (esm2/, dnabert-s/, classifier/) with random weights. */
 export interface PredictModelSet {
   /** what the results call it */
   name: string;
@@ -59,13 +60,21 @@ export interface PredictModelSet {
   exportSeconds: number;
 }
 
-/** The tiny random predict models under cacheDir, exported on first use (the exporter writes the folder whole). */
-export async function tinyModelSet(cacheDir: string): Promise<PredictModelSet> {
-  const dir = path.join(cacheDir, 'tiny-set');
-  const exportSeconds = await exportOnce(path.join(dir, 'classifier', 'manifest.json'), [
-    'tiny',
-    '--out',
-    dir,
-  ]);
-  return { name: 'tiny (export-models.py tiny)', dir, exportSeconds };
+/**
+ * Predict models under cacheDir, written on first use, whole or not at all: `export-models.py tiny`, or
+ * an ESM-2 of a real shape beside the tiny DNABERT-S (bench/python/predict_models.py).
+ */
+export async function predictModelSet(
+  cacheDir: string,
+  esm2: 'tiny' | RandomArchitecture,
+): Promise<PredictModelSet> {
+  const dir = path.join(cacheDir, `predict-${esm2}`);
+  const written = path.join(dir, 'classifier', 'manifest.json');
+  if (esm2 === 'tiny') {
+    const exportSeconds = await exportOnce(written, exporter, ['tiny', '--out', dir]);
+    return { name: 'tiny models', dir, exportSeconds };
+  }
+  const script = path.join(packageRoot(), 'bench', 'python', 'predict_models.py');
+  const exportSeconds = await exportOnce(written, script, ['--esm2', esm2, '--out', dir]);
+  return { name: `${esm2} + tiny DNABERT-S`, dir, exportSeconds };
 }

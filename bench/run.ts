@@ -19,8 +19,8 @@ import { measurePythonReference } from './measures/python-reference';
 import { measureScaling } from './measures/scaling';
 import { measureTokenizer } from './measures/tokenizer';
 import { randomArchitectures, type RandomArchitecture } from './model-shape';
-import { randomModel, tinyModelSet, type BenchModel, type PredictModelSet } from './models';
-import { benchPlan, type BenchMode, type BenchPlan } from './plan';
+import { predictModelSet, randomModel, type BenchModel, type PredictModelSet } from './models';
+import { benchPlan, type BenchMode, type BenchPlan, type PredictPlan } from './plan';
 import { repeatMeasure, spread } from './repeats';
 import { buildResults, type BenchResults } from './results';
 import { formatTable, summaryRows } from './table';
@@ -142,13 +142,16 @@ async function runBench(options: CliOptions): Promise<number> {
     return found;
   };
 
-  let predictModels: PredictModelSet | null = null;
-  const tinyModels = async () => {
-    if (!predictModels) {
-      log(`predict models: exporting the tiny set to ${context.modelCacheDir} unless already there`);
-      predictModels = await tinyModelSet(context.modelCacheDir);
+  const predictModels = new Map<PredictPlan['esm2'], PredictModelSet>();
+  const predictModel = async (esm2: PredictPlan['esm2']) => {
+    let found = predictModels.get(esm2);
+    if (!found) {
+      log(`predict models (ESM-2 ${esm2}): writing to ${context.modelCacheDir} unless already there`);
+      found = await predictModelSet(context.modelCacheDir, esm2);
+      if (found.exportSeconds > 0) log(`  written in ${found.exportSeconds.toFixed(1)} s`);
+      predictModels.set(esm2, found);
     }
-    return predictModels;
+    return found;
   };
 
   // each repeat writes its outputs in its own folder, so that no run finds another's outputs complete
@@ -250,10 +253,10 @@ async function runBench(options: CliOptions): Promise<number> {
   }
   if (selected.has('dedup')) {
     await attempt('dedup', async () => {
-      const models = await tinyModels();
+      const models = await predictModel(plan.dedup.esm2);
       const { representative, spread: ratios } = await repeatMeasure(
         repeats,
-        (repeat) => measureDedup(inRepeat(repeat), models, plan.predict),
+        (repeat) => measureDedup(inRepeat(repeat), models, plan.dedup),
         (outcome) => outcome.ratio,
       );
       measurements.dedup = { ...representative, spread: ratios };
@@ -261,14 +264,14 @@ async function runBench(options: CliOptions): Promise<number> {
   }
   if (selected.has('deterministic')) {
     await attempt('deterministic', async () => {
-      const models = await tinyModels();
+      const models = await predictModel(plan.deterministic.esm2);
       const {
         representative,
         spread: ratios,
         outcomes,
       } = await repeatMeasure(
         repeats,
-        (repeat) => measureDeterministic(inRepeat(repeat), models, plan.predict),
+        (repeat) => measureDeterministic(inRepeat(repeat), models, plan.deterministic),
         (outcome) => outcome.ratio,
       );
       const twoWorkersSpread = spread(outcomes.map((outcome) => outcome.twoWorkersRatio));

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { BenchContext } from '../context';
 import type { DedupCase } from '../measurements';
 import type { PredictModelSet } from '../models';
-import type { BenchPlan } from '../plan';
+import type { PredictPlan } from '../plan';
 import { runPredictCommand } from '../predict-command';
 import { predictReads } from '../predict-reads';
 import { withEveryRecordTwice, writeFastaFile } from '../synthetic';
@@ -15,7 +15,7 @@ import { withEveryRecordTwice, writeFastaFile } from '../synthetic';
 export async function measureDedup(
   context: BenchContext,
   models: PredictModelSet,
-  workload: BenchPlan['predict'],
+  workload: PredictPlan,
 ): Promise<Omit<DedupCase, 'spread'>> {
   const dir = path.join(context.workDir, 'dedup');
   const reads = predictReads(context, workload);

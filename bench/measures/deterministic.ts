@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { BenchContext } from '../context';
 import type { DeterministicCase } from '../measurements';
 import type { PredictModelSet } from '../models';
-import type { BenchPlan } from '../plan';
+import type { PredictPlan } from '../plan';
 import { runPredictCommand } from '../predict-command';
 import { predictReads } from '../predict-reads';
 import { writeFastaFile } from '../synthetic';
@@ -17,7 +17,7 @@ export type DeterministicRun = Omit<DeterministicCase, 'spread' | 'twoWorkersSpr
 export async function measureDeterministic(
   context: BenchContext,
   models: PredictModelSet,
-  workload: BenchPlan['predict'],
+  workload: PredictPlan,
 ): Promise<DeterministicRun> {
   const dir = path.join(context.workDir, 'deterministic');
   const input = path.join(dir, 'reads.fa');
