@@ -24,6 +24,8 @@ interface EmbedReport {
     tokens: number;
     forwardSeconds: number;
     wallSeconds: number;
+    batches: number;
+    paddedTokens: number;
   };
   failed: unknown[];
 }
@@ -32,6 +34,9 @@ export interface EmbedCommandResult {
   run: EmbedRun;
   /** the pool's own wall seconds, from its creation to close */
   poolWallSeconds: number;
+  /** forward calls and the padded tokens they ran (rows x width summed), from the pool's stats */
+  batches: number;
+  paddedTokens: number;
 }
 
 /** Runs `virnucpro embed` as a user would, from a clean output folder, and reads its --report. */
@@ -50,6 +55,8 @@ export async function runEmbedCommand(command: EmbedCommand): Promise<EmbedComma
   const workerPeaks = measured.peaks.filter((peak) => /worker\.js/.test(peak.command));
   return {
     poolWallSeconds: stats.wallSeconds,
+    batches: stats.batches,
+    paddedTokens: stats.paddedTokens,
     run: {
       label: command.label,
       workers: command.workers,

@@ -1,4 +1,5 @@
 import type { Dtype } from '../binding';
+import type { EmbeddingCounts } from '../src/pipeline/predict';
 import type { Spread } from './repeats';
 
 // What each measurement hands to the results builder. Seconds are context; the figures are ratios.
@@ -88,6 +89,65 @@ export interface ScalingCase extends Repeated {
   speedup: number;
 }
 
+/** An embed run with its batching: forward calls, and rows x width summed over them. */
+export interface BatchedEmbedRun extends EmbedRun {
+  batches: number;
+  paddedTokens: number;
+}
+
+/** `embed` of the same proteins as many small files and as one file, one worker: batches cross files. */
+export interface CrossFileCase extends Repeated {
+  arch: string;
+  files: number;
+  sequencesPerFile: number;
+  manyFiles: BatchedEmbedRun;
+  oneFile: BatchedEmbedRun;
+  /** manyFiles.wallSeconds / oneFile.wallSeconds */
+  ratio: number;
+}
+
+/** One `virnucpro predict` run, timed from outside and described by its --report. */
+export interface PredictRun {
+  label: string;
+  workers: number;
+  deterministic: boolean;
+  wallSeconds: number;
+  cpuSeconds: number;
+  records: number;
+  frames: number;
+  /** per model: the sequences, and those of them run through the model */
+  embedded: EmbeddingCounts;
+  /** seconds inside forward, summed over workers */
+  forwardSeconds: number;
+}
+
+/** The predict workload: models and reads. */
+interface PredictWorkload {
+  models: string;
+  reads: number;
+  readLengths: [number, number];
+}
+
+/** `predict` on reads each present twice under another id, and on the reads once. */
+export interface DedupCase extends Repeated, PredictWorkload {
+  doubled: PredictRun;
+  unique: PredictRun;
+  /** doubled.wallSeconds / unique.wallSeconds */
+  ratio: number;
+}
+
+/** `predict --deterministic` with one worker and with two, against the default run, on the same reads. */
+export interface DeterministicCase extends Repeated, PredictWorkload {
+  standard: PredictRun;
+  oneWorker: PredictRun;
+  twoWorkers: PredictRun;
+  /** oneWorker.wallSeconds / standard.wallSeconds; `spread` is its spread */
+  ratio: number;
+  /** twoWorkers.wallSeconds / standard.wallSeconds */
+  twoWorkersRatio: number;
+  twoWorkersSpread: Spread;
+}
+
 export interface MemoryCase {
   arch: string;
   parameterBytes: number;
@@ -120,8 +180,21 @@ export interface Measurements {
   scaling: ScalingCase | null;
   memory: MemoryCase[];
   cuda: CudaSection | null;
+  crossFile: CrossFileCase | null;
+  dedup: DedupCase | null;
+  deterministic: DeterministicCase | null;
 }
 
 export function emptyMeasurements(): Measurements {
-  return { persistent: [], python: [], tokenizer: null, scaling: null, memory: [], cuda: null };
+  return {
+    persistent: [],
+    python: [],
+    tokenizer: null,
+    scaling: null,
+    memory: [],
+    cuda: null,
+    crossFile: null,
+    dedup: null,
+    deterministic: null,
+  };
 }

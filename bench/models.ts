@@ -17,18 +17,27 @@ export interface BenchModel {
   exportSeconds: number;
 }
 
+const exporter = path.join(packageRoot(), 'scripts', 'export-models.py');
+
+/** Runs the Python `script` with `args` unless `written` exists; the seconds it took, else 0. */
+async function exportOnce(written: string, script: string, args: string[]): Promise<number> {
+  if (existsSync(written)) return 0;
+  return (await runMeasured(pythonCommand, [script, ...args])).wallSeconds;
+}
+
 /**
  * The random-weight model folder for an architecture under cacheDir, exported on first use. A folder
  * is reused only when its manifest is complete, which the exporter writes last.
  */
 export async function randomModel(cacheDir: string, arch: RandomArchitecture): Promise<BenchModel> {
   const dir = path.join(cacheDir, arch);
-  let exportSeconds = 0;
-  if (!existsSync(path.join(dir, 'manifest.json'))) {
-    const script = path.join(packageRoot(), 'scripts', 'export-models.py');
-    const run = await runMeasured(pythonCommand, [script, 'random', '--arch', arch, '--out', dir]);
-    exportSeconds = run.wallSeconds;
-  }
+  const exportSeconds = await exportOnce(path.join(dir, 'manifest.json'), exporter, [
+    'random',
+    '--arch',
+    arch,
+    '--out',
+    dir,
+  ]);
   const manifest = readManifest(dir);
   if (manifest.kind === 'classifier')
     throw new Error(`${dir}: expected an embedding model, found a classifier`);
@@ -40,4 +49,32 @@ export async function randomModel(cacheDir: string, arch: RandomArchitecture): P
     vocabSize: manifest.vocab_size,
   };
   return { arch, dir, manifest, shape, exportSeconds };
+}
+
+/** A predict model folder (esm2/, dnabert-s/, classifier/) with random weights. */
+export interface PredictModelSet {
+  /** what the results call it */
+  name: string;
+  dir: string;
+  /** seconds the export took, 0 when an earlier run's folder was reused */
+  exportSeconds: number;
+}
+
+/**
+ * Predict models under cacheDir, written on first use, whole or not at all: `export-models.py tiny`, or
+ * an ESM-2 of a real shape beside the tiny DNABERT-S (bench/python/predict_models.py).
+ */
+export async function predictModelSet(
+  cacheDir: string,
+  esm2: 'tiny' | RandomArchitecture,
+): Promise<PredictModelSet> {
+  const dir = path.join(cacheDir, `predict-${esm2}`);
+  const written = path.join(dir, 'classifier', 'manifest.json');
+  if (esm2 === 'tiny') {
+    const exportSeconds = await exportOnce(written, exporter, ['tiny', '--out', dir]);
+    return { name: 'tiny models', dir, exportSeconds };
+  }
+  const script = path.join(packageRoot(), 'bench', 'python', 'predict_models.py');
+  const exportSeconds = await exportOnce(written, script, ['--esm2', esm2, '--out', dir]);
+  return { name: `${esm2} + tiny DNABERT-S`, dir, exportSeconds };
 }

@@ -11,11 +11,22 @@ export interface PersistentPlan {
   sequencesPerFile: number;
 }
 
+/** predict's workload: gene-like reads, and the ESM-2 of the predict models (DNABERT-S is the tiny one) */
+export interface PredictPlan {
+  esm2: 'tiny' | RandomArchitecture;
+  reads: number;
+  readLengths: [number, number];
+}
+
 export interface BenchPlan {
   persistent: PersistentPlan[];
   proteinLengths: [number, number];
   python: { archs: RandomArchitecture[]; sequences: number; lengths: [number, number]; toksPerBatch: number };
   tokenizer: { reads: number; readLength: number; arch: RandomArchitecture };
+  /** the cross-file batching case: these files, then their proteins in one file */
+  crossFile: PersistentPlan;
+  dedup: PredictPlan;
+  deterministic: PredictPlan;
   notes: string[];
 }
 
@@ -27,6 +38,9 @@ const fullPlan: BenchPlan = {
   proteinLengths: [50, 150],
   python: { archs: ['esm2_t6_8M', 'esm2_t12_35M'], sequences: 1000, lengths: [50, 300], toksPerBatch: 2048 },
   tokenizer: { reads: 20000, readLength: 300, arch: 'dnabert-s-117M' },
+  crossFile: { arch: 'esm2_t6_8M', files: 20, sequencesPerFile: 25 },
+  dedup: { esm2: 'esm2_t6_8M', reads: 2000, readLengths: [300, 600] },
+  deterministic: { esm2: 'esm2_t6_8M', reads: 2000, readLengths: [300, 600] },
   notes: [],
 };
 
@@ -35,9 +49,14 @@ const quickPlan: BenchPlan = {
   proteinLengths: [50, 150],
   python: { archs: ['esm2_t6_8M'], sequences: 60, lengths: [50, 300], toksPerBatch: 2048 },
   tokenizer: { reads: 20000, readLength: 300, arch: 'dnabert-s-117M' },
+  crossFile: { arch: 'esm2_t6_8M', files: 20, sequencesPerFile: 25 },
+  dedup: { esm2: 'tiny', reads: 2000, readLengths: [300, 600] },
+  deterministic: { esm2: 'esm2_t6_8M', reads: 200, readLengths: [300, 600] },
   notes: [
     'quick: persistent vs load-per-file on 20 files x 2 proteins (full: x 25), 8M shape only (full adds 150M)',
     'quick: engine vs Python on 60 proteins (full: 1,000), 8M shape only (full adds 35M)',
+    'quick: dedup on the tiny predict models (full: ESM-2 8M shape)',
+    'quick: deterministic cost on 200 reads (full: 2,000)',
   ],
 };
 

@@ -46,6 +46,14 @@ export interface BenchResults {
   scaling_2workers: number | null;
   /** the highest per-worker peak RSS over the memory cases, MiB */
   peak_rss_mb: number | null;
+  /** embed wall time of 20 small files over that of one file with the same proteins, one worker */
+  cross_file_ratio: number | null;
+  /** predict wall time on reads each present twice over that on the reads once */
+  dedup_ratio: number | null;
+  /** predict --deterministic wall time, one worker, over the default run's */
+  deterministic_ratio: number | null;
+  /** predict --deterministic wall time, two workers, over the default run's (one worker) */
+  deterministic_2workers_ratio: number | null;
   notes: string[];
   sections: Measurements;
 }
@@ -79,6 +87,10 @@ export function buildResults(meta: BenchMeta, measurements: Measurements): Bench
     tokenizer_rust_speedup: measurements.tokenizer?.rustSpread.median ?? null,
     scaling_2workers: measurements.scaling?.spread.median ?? null,
     peak_rss_mb: maximum(measurements.memory.map((c) => c.peakRssMb)),
+    cross_file_ratio: measurements.crossFile?.spread.median ?? null,
+    dedup_ratio: measurements.dedup?.spread.median ?? null,
+    deterministic_ratio: measurements.deterministic?.spread.median ?? null,
+    deterministic_2workers_ratio: measurements.deterministic?.twoWorkersSpread.median ?? null,
     notes: meta.notes,
     sections: measurements,
   };

@@ -10,19 +10,31 @@ import type { BenchContext } from './context';
 import { readCudaResults } from './cuda-results';
 import { machineInfo } from './machine';
 import { emptyMeasurements, type Measurements } from './measurements';
+import { measureCrossFile } from './measures/cross-file';
 import { measureCuda } from './measures/cuda';
+import { measureDedup } from './measures/dedup';
+import { measureDeterministic } from './measures/deterministic';
 import { measurePersistent } from './measures/persistent';
 import { measurePythonReference } from './measures/python-reference';
 import { measureScaling } from './measures/scaling';
 import { measureTokenizer } from './measures/tokenizer';
 import { randomArchitectures, type RandomArchitecture } from './model-shape';
-import { randomModel, type BenchModel } from './models';
-import { benchPlan, type BenchMode, type BenchPlan } from './plan';
+import { predictModelSet, randomModel, type BenchModel, type PredictModelSet } from './models';
+import { benchPlan, type BenchMode, type BenchPlan, type PredictPlan } from './plan';
 import { repeatMeasure, spread } from './repeats';
 import { buildResults, type BenchResults } from './results';
 import { formatTable, summaryRows } from './table';
 
-const measureNames = ['persistent', 'python', 'tokenizer', 'scaling', 'cuda'] as const;
+const measureNames = [
+  'persistent',
+  'python',
+  'tokenizer',
+  'scaling',
+  'cuda',
+  'cross-file',
+  'dedup',
+  'deterministic',
+] as const;
 type MeasureName = (typeof measureNames)[number];
 
 interface CliOptions {
@@ -130,6 +142,18 @@ async function runBench(options: CliOptions): Promise<number> {
     return found;
   };
 
+  const predictModels = new Map<PredictPlan['esm2'], PredictModelSet>();
+  const predictModel = async (esm2: PredictPlan['esm2']) => {
+    let found = predictModels.get(esm2);
+    if (!found) {
+      log(`predict models (ESM-2 ${esm2}): writing to ${context.modelCacheDir} unless already there`);
+      found = await predictModelSet(context.modelCacheDir, esm2);
+      if (found.exportSeconds > 0) log(`  written in ${found.exportSeconds.toFixed(1)} s`);
+      predictModels.set(esm2, found);
+    }
+    return found;
+  };
+
   // each repeat writes its outputs in its own folder, so that no run finds another's outputs complete
   const inRepeat = (repeat: number): BenchContext => ({
     ...context,
@@ -214,6 +238,44 @@ async function runBench(options: CliOptions): Promise<number> {
         (outcome) => outcome.speedup,
       );
       measurements.scaling = { ...representative, spread: speedups };
+    });
+  }
+  if (selected.has('cross-file')) {
+    await attempt('cross-file', async () => {
+      const benchModel = await model(plan.crossFile.arch);
+      const { representative, spread: ratios } = await repeatMeasure(
+        repeats,
+        (repeat) => measureCrossFile(inRepeat(repeat), benchModel, plan.crossFile, plan.proteinLengths),
+        (outcome) => outcome.ratio,
+      );
+      measurements.crossFile = { ...representative, spread: ratios };
+    });
+  }
+  if (selected.has('dedup')) {
+    await attempt('dedup', async () => {
+      const models = await predictModel(plan.dedup.esm2);
+      const { representative, spread: ratios } = await repeatMeasure(
+        repeats,
+        (repeat) => measureDedup(inRepeat(repeat), models, plan.dedup),
+        (outcome) => outcome.ratio,
+      );
+      measurements.dedup = { ...representative, spread: ratios };
+    });
+  }
+  if (selected.has('deterministic')) {
+    await attempt('deterministic', async () => {
+      const models = await predictModel(plan.deterministic.esm2);
+      const {
+        representative,
+        spread: ratios,
+        outcomes,
+      } = await repeatMeasure(
+        repeats,
+        (repeat) => measureDeterministic(inRepeat(repeat), models, plan.deterministic),
+        (outcome) => outcome.ratio,
+      );
+      const twoWorkersSpread = spread(outcomes.map((outcome) => outcome.twoWorkersRatio));
+      measurements.deterministic = { ...representative, spread: ratios, twoWorkersSpread };
     });
   }
   if (selected.has('cuda')) {

@@ -33,6 +33,11 @@ export interface FastaRecord {
   sequence: string;
 }
 
+/** `count` records named `<idPrefix>1`, `<idPrefix>2`, ... holding what `sequence` draws for each. */
+function numberedRecords(count: number, idPrefix: string, sequence: () => string): FastaRecord[] {
+  return Array.from({ length: count }, (_, i) => ({ id: `${idPrefix}${i + 1}`, sequence: sequence() }));
+}
+
 export function randomProteins(
   random: () => number,
   count: number,
@@ -40,14 +45,42 @@ export function randomProteins(
   maxLength: number,
   idPrefix: string,
 ): FastaRecord[] {
-  return Array.from({ length: count }, (_, i) => ({
-    id: `${idPrefix}${i + 1}`,
-    sequence: randomString(random, aminoAcids, lengthBetween(random, minLength, maxLength)),
-  }));
+  return numberedRecords(count, idPrefix, () =>
+    randomString(random, aminoAcids, lengthBetween(random, minLength, maxLength)),
+  );
 }
 
 export function randomReads(random: () => number, count: number, length: number): string[] {
   return Array.from({ length: count }, () => randomString(random, nucleotides, length));
+}
+
+const stopCodons = new Set(['TAA', 'TAG', 'TGA']);
+const senseCodons = Array.from({ length: 64 }, (_, i) =>
+  [16, 4, 1].map((weight) => nucleotides[Math.floor(i / weight) % 4]).join(''),
+).filter((codon) => !stopCodons.has(codon));
+
+/**
+ * Gene-like reads: stop-free codons from the read's first base, so that VirNucPro's six-frame step keeps
+ * a frame of every chunk, as it does on real coding sequence (uniform random bases would leave almost
+ * no stop-free frame of 100 codons).
+ */
+export function randomCodingReads(
+  random: () => number,
+  count: number,
+  lengths: [number, number],
+  idPrefix: string,
+): FastaRecord[] {
+  return numberedRecords(count, idPrefix, () => {
+    const length = lengthBetween(random, lengths[0], lengths[1]);
+    let sequence = '';
+    while (sequence.length < length) sequence += senseCodons[Math.floor(random() * senseCodons.length)];
+    return sequence.slice(0, length);
+  });
+}
+
+/** The records, then each again under the id `<id>_again`: every sequence twice, no id twice. */
+export function withEveryRecordTwice(records: FastaRecord[]): FastaRecord[] {
+  return [...records, ...records.map((record) => ({ id: `${record.id}_again`, sequence: record.sequence }))];
 }
 
 export function fastaText(records: FastaRecord[]): string {
@@ -59,20 +92,24 @@ export function esmTokenCount(records: FastaRecord[]): number {
   return records.reduce((sum, record) => sum + record.sequence.length + 2, 0);
 }
 
-/** Writes `files` FASTA files of `perFile` proteins each under dir; returns their paths. */
+/** Writes records to a FASTA file, making its folder. */
+export async function writeFastaFile(file: string, records: FastaRecord[]): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, fastaText(records));
+}
+
+/** Writes `shape.files` FASTA files of `shape.sequencesPerFile` proteins each under dir; returns their paths. */
 export async function writeProteinFiles(
   dir: string,
   seed: number,
-  files: number,
-  perFile: number,
-  minLength: number,
-  maxLength: number,
+  shape: { files: number; sequencesPerFile: number },
+  [minLength, maxLength]: [number, number],
 ): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const random = seededRandom(seed);
   const paths: string[] = [];
-  for (let f = 0; f < files; f++) {
-    const fileRecords = randomProteins(random, perFile, minLength, maxLength, `f${f + 1}_p`);
+  for (let f = 0; f < shape.files; f++) {
+    const fileRecords = randomProteins(random, shape.sequencesPerFile, minLength, maxLength, `f${f + 1}_p`);
     const file = path.join(dir, `proteins_${String(f + 1).padStart(3, '0')}.faa`);
     await writeFile(file, fastaText(fileRecords));
     paths.push(file);

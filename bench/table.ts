@@ -1,3 +1,4 @@
+import type { Measurements, PredictRun } from './measurements';
 import type { Spread } from './repeats';
 import type { BenchResults } from './results';
 
@@ -83,6 +84,7 @@ export function summaryRows(results: BenchResults): TableRow[] {
       context: `${(m.parameterBytes / 2 ** 20).toFixed(0)} MiB of fp32 parameters (${m.rssOverParameters.toFixed(1)}x)`,
     });
   }
+  rows.push(...batchingAndPredictRows(sections));
   const cuda = sections.cuda;
   if (cuda && 'skipped' in cuda)
     rows.push({ figure: 'CUDA', value: 'skipped', target: '', context: cuda.skipped });
@@ -98,6 +100,63 @@ export function summaryRows(results: BenchResults): TableRow[] {
           `${r.achievedTflops.toPrecision(3)} TFLOP/s = ${fixed(r.fractionOfPeak === null ? null : 100 * r.fractionOfPeak, 1, '%')} of peak`,
       });
     }
+  }
+  return rows;
+}
+
+const count = (value: number) => value.toLocaleString('en-US');
+
+/** `dnabert-s 4,505/9,010, esm2 4,505/9,010`: distinct sequences embedded over all, per model. */
+function embeddedCounts(run: PredictRun): string {
+  return Object.entries(run.embedded)
+    .map(([model, c]) => `${model} ${count(c.embedded)}/${count(c.sequences)}`)
+    .join(', ');
+}
+
+/** The cross-file batching, dedup and deterministic rows; absent in results from before these cases. */
+function batchingAndPredictRows(sections: Partial<Measurements>): TableRow[] {
+  const rows: TableRow[] = [];
+  const x = sections.crossFile;
+  if (x) {
+    const sides = [x.manyFiles, x.oneFile];
+    rows.push({
+      figure: `${x.files} files / 1 file, same proteins (${x.arch})`,
+      value: ratioValue(x.spread, 2),
+      target: '<= 1.15x',
+      context:
+        `${x.files} x ${x.sequencesPerFile} vs 1 x ${count(x.files * x.sequencesPerFile)}: ` +
+        `${x.manyFiles.wallSeconds.toFixed(1)} s / ${x.oneFile.wallSeconds.toFixed(1)} s; ` +
+        `batches ${sides.map((r) => r.batches).join(' vs ')}, ` +
+        `padded tokens ${sides.map((r) => count(r.paddedTokens)).join(' vs ')} (real ${count(x.oneFile.tokens)})`,
+    });
+  }
+  const d = sections.dedup;
+  if (d) {
+    rows.push({
+      figure: 'predict, every read twice / once',
+      value: ratioValue(d.spread, 2),
+      target: 'about 1x',
+      context:
+        `${count(d.doubled.records)} vs ${count(d.unique.records)} records, ${d.models}: ` +
+        `${d.doubled.wallSeconds.toFixed(1)} s / ${d.unique.wallSeconds.toFixed(1)} s; embedded ` +
+        `${embeddedCounts(d.doubled)} vs ${embeddedCounts(d.unique)}`,
+    });
+  }
+  const t = sections.deterministic;
+  if (t) {
+    const workload = `${count(t.standard.frames)} frames, ${t.models}`;
+    rows.push({
+      figure: 'predict --deterministic, 1 worker / default',
+      value: ratioValue(t.spread, 2),
+      target: '<= 1.25x',
+      context: `${workload}: ${t.oneWorker.wallSeconds.toFixed(1)} s / ${t.standard.wallSeconds.toFixed(1)} s`,
+    });
+    rows.push({
+      figure: 'predict --deterministic, 2 workers / default',
+      value: ratioValue(t.twoWorkersSpread, 2),
+      target: '<= 1.25x',
+      context: `${workload}: ${t.twoWorkers.wallSeconds.toFixed(1)} s / ${t.standard.wallSeconds.toFixed(1)} s`,
+    });
   }
   return rows;
 }

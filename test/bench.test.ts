@@ -1,9 +1,21 @@
+import { chunkRecord } from '../src/pipeline/chunk';
+import { identifyFrames } from '../src/pipeline/translate';
+import { chartSpec } from '../bench/chart';
 import { peakTflops } from '../bench/device-peaks';
-import type { EmbedRun, Measurements, PersistentCase, PythonCase } from '../bench/measurements';
+import type {
+  BatchedEmbedRun,
+  EmbedRun,
+  Measurements,
+  PersistentCase,
+  PredictRun,
+  PythonCase,
+} from '../bench/measurements';
 import { emptyMeasurements } from '../bench/measurements';
 import { forwardFlops, parameterCount, randomArchitectures, type ModelShape } from '../bench/model-shape';
 import { repeatMeasure, spread } from '../bench/repeats';
 import { buildResults, type BenchMeta } from '../bench/results';
+import { randomCodingReads, seededRandom, withEveryRecordTwice } from '../bench/synthetic';
+import { summaryRows } from '../bench/table';
 
 const meta: BenchMeta = {
   name: 'synthetic',
@@ -66,6 +78,63 @@ function pythonCase(arch: string, ratio: number, forwardFraction: number): Pytho
     ratio,
     maxAbsDiff: 1e-6,
     spread: spreadAround(ratio),
+  };
+}
+
+function batchedRun(
+  label: string,
+  wallSeconds: number,
+  batches: number,
+  paddedTokens: number,
+): BatchedEmbedRun {
+  return { ...embedRun(label, wallSeconds, [300]), batches, paddedTokens };
+}
+
+function predictRun(label: string, wallSeconds: number, records: number, embedded: number): PredictRun {
+  const counts = { sequences: 2 * records, embedded };
+  return {
+    label,
+    workers: 1,
+    deterministic: false,
+    wallSeconds,
+    cpuSeconds: wallSeconds,
+    records,
+    frames: 2 * records,
+    embedded: { 'dnabert-s': counts, esm2: counts },
+    forwardSeconds: wallSeconds / 2,
+  };
+}
+
+/** The cross-file, dedup and deterministic sections, with ratios chosen to land on both sides of their targets. */
+function batchingAndPredictSections(): Pick<Measurements, 'crossFile' | 'dedup' | 'deterministic'> {
+  const workload = { models: 'tiny', reads: 2000, readLengths: [300, 600] as [number, number] };
+  return {
+    crossFile: {
+      arch: 'esm2_t6_8M',
+      files: 20,
+      sequencesPerFile: 25,
+      manyFiles: batchedRun('20-files', 11, 23, 54000),
+      oneFile: batchedRun('1-file', 10, 21, 52000),
+      ratio: 1.1,
+      spread: spreadAround(1.1),
+    },
+    dedup: {
+      ...workload,
+      doubled: predictRun('doubled', 10.5, 4000, 4000),
+      unique: predictRun('unique', 10, 2000, 4000),
+      ratio: 1.05,
+      spread: spreadAround(1.05),
+    },
+    deterministic: {
+      ...workload,
+      standard: predictRun('default', 10, 2000, 4000),
+      oneWorker: predictRun('deterministic-1-worker', 14, 2000, 4000),
+      twoWorkers: predictRun('deterministic-2-workers', 12, 2000, 4000),
+      ratio: 1.4,
+      spread: spreadAround(1.4),
+      twoWorkersRatio: 1.2,
+      twoWorkersSpread: spreadAround(1.2),
+    },
   };
 }
 
@@ -137,7 +206,94 @@ describe('bench results', () => {
     expect(results.tokenizer_rust_speedup).toBeNull();
     expect(results.scaling_2workers).toBeNull();
     expect(results.peak_rss_mb).toBeNull();
+    expect(results.cross_file_ratio).toBeNull();
+    expect(results.dedup_ratio).toBeNull();
+    expect(results.deterministic_ratio).toBeNull();
+    expect(results.deterministic_2workers_ratio).toBeNull();
     expect(Object.keys(JSON.parse(JSON.stringify(results)))).toContain('peak_rss_mb');
+  });
+});
+
+describe('cross-file batching, dedup and deterministic cases', () => {
+  const results = buildResults(meta, { ...emptyMeasurements(), ...batchingAndPredictSections() });
+
+  it('puts each median ratio in its top-level key', () => {
+    expect(results.cross_file_ratio).toBe(1.1);
+    expect(results.dedup_ratio).toBe(1.05);
+    expect(results.deterministic_ratio).toBe(1.4);
+    expect(results.deterministic_2workers_ratio).toBe(1.2);
+  });
+
+  it('prints the batch counts, padded tokens and distinct/total counts beside the ratios', () => {
+    const rows = summaryRows(results);
+    const row = (start: string) => rows.find((r) => r.figure.startsWith(start));
+    expect(row('20 files / 1 file')).toMatchObject({
+      value: '1.10x (min 1.00x, 3 runs)',
+      target: '<= 1.15x',
+    });
+    expect(row('20 files / 1 file')?.context).toContain('batches 23 vs 21, padded tokens 54,000 vs 52,000');
+    expect(row('predict, every read twice')?.context).toContain(
+      'embedded dnabert-s 4,000/8,000, esm2 4,000/8,000 vs dnabert-s 4,000/4,000',
+    );
+    expect(row('predict --deterministic, 1 worker')?.value).toBe('1.40x (min 1.30x, 3 runs)');
+    expect(row('predict --deterministic, 2 workers')?.value).toBe('1.20x (min 1.10x, 3 runs)');
+  });
+
+  it('charts the costs as ceilings: at or under the target meets it', () => {
+    const panels = chartSpec(results).vconcat as {
+      data: { values: { figure: string; verdict: string }[] };
+    }[];
+    const verdicts = Object.fromEntries(panels[0].data.values.map((d) => [d.figure, d.verdict]));
+    expect(verdicts).toEqual({
+      '20 files vs 1 file, ESM-2 8M': 'meets target',
+      'predict, every read twice vs once': 'no target',
+      '--deterministic 1 worker vs default': 'misses target',
+      '--deterministic 2 workers vs default': 'meets target',
+    });
+  });
+
+  it('prints no rows for results written before these cases', () => {
+    const old = buildResults(meta, emptyMeasurements());
+    const { crossFile, dedup, deterministic, ...sections } = old.sections;
+    expect([crossFile, dedup, deterministic]).toEqual([null, null, null]);
+    expect(summaryRows({ ...old, sections: sections as Measurements })).toEqual([]);
+  });
+});
+
+describe('synthetic predict reads', () => {
+  const stops = new Set(['TAA', 'TAG', 'TGA']);
+  const reads = randomCodingReads(seededRandom(7), 200, [300, 600], 'read_');
+
+  it('are stop-free codons from the first base, of the asked lengths, the same for a seed', () => {
+    for (const { sequence } of reads) {
+      expect(sequence.length).toBeGreaterThanOrEqual(300);
+      expect(sequence.length).toBeLessThanOrEqual(600);
+      expect(sequence).toMatch(/^[ACGT]+$/);
+      const codons = sequence.match(/.{3}/g) ?? [];
+      expect(codons.filter((codon) => stops.has(codon))).toEqual([]);
+    }
+    expect(new Set(reads.map((r) => r.id)).size).toBe(200);
+    expect(randomCodingReads(seededRandom(7), 200, [300, 600], 'read_')).toEqual(reads);
+  });
+
+  it('keep a frame of every 300 nt chunk in the six-frame step', () => {
+    for (const read of reads) {
+      for (const chunk of chunkRecord(read.id, read.sequence, 300))
+        expect(identifyFrames(chunk.id, chunk.sequence).length).toBeGreaterThan(0);
+    }
+  });
+
+  it('doubled: every sequence twice, every id once', () => {
+    const doubled = withEveryRecordTwice(reads.slice(0, 3));
+    expect(doubled.map((r) => r.id)).toEqual([
+      'read_1',
+      'read_2',
+      'read_3',
+      'read_1_again',
+      'read_2_again',
+      'read_3_again',
+    ]);
+    expect(doubled.slice(3).map((r) => r.sequence)).toEqual(reads.slice(0, 3).map((r) => r.sequence));
   });
 });
 

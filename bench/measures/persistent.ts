@@ -27,14 +27,7 @@ export async function measurePersistent(
   lengths: [number, number],
 ): Promise<PersistentOutcome> {
   const dir = path.join(context.workDir, `persistent-${model.arch}`);
-  const paths = await writeProteinFiles(
-    path.join(dir, 'input'),
-    context.seed,
-    plan.files,
-    plan.sequencesPerFile,
-    lengths[0],
-    lengths[1],
-  );
+  const paths = await writeProteinFiles(path.join(dir, 'input'), context.seed, plan, lengths);
   const perLoad = await secondsPerLoad(model.manifest.modulePath);
   const common = {
     modelDir: model.dir,
