@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { Dtype } from '../../binding';
 import { native } from '../native';
-import type { Devices, DtypeChoice } from './options';
+import type { Devices, DtypeChoice } from './engine-options';
 
 // Which worker processes a run gets and what each sees. The parent only counts GPUs (no CUDA context is
 // created here); every worker learns its single GPU through CUDA_VISIBLE_DEVICES. The allocator setting
@@ -38,8 +38,16 @@ export function visibleGpuId(index: number, parentVisible: string | undefined): 
   return parentVisible.split(',')[index].trim();
 }
 
-/** The worker slots for `devices`: one per GPU, or `workers` CPU slots sharing the cores. */
-export function planWorkerSlots(devices: Devices, workers: number, dtype: DtypeChoice): WorkerSlot[] {
+/**
+ * The worker slots for `devices`: one per GPU, or `workers` CPU slots, each with `threads` intra-op
+ * threads (null: the cores divided between them).
+ */
+export function planWorkerSlots(
+  devices: Devices,
+  workers: number,
+  dtype: DtypeChoice,
+  threads: number | null = null,
+): WorkerSlot[] {
   const count = devices === 'cpu' ? 0 : native().cudaDeviceCount();
   const gpus =
     devices === 'all' ? Array.from({ length: count }, (_, i) => i) : devices === 'cpu' ? [] : devices;
@@ -63,12 +71,12 @@ export function planWorkerSlots(devices: Devices, workers: number, dtype: DtypeC
       env: { CUDA_VISIBLE_DEVICES: visibleGpuId(gpu, parentVisible) },
     }));
   }
-  const threads = Math.max(1, Math.floor(os.availableParallelism() / workers));
+  const cpuThreads = threads ?? Math.max(1, Math.floor(os.availableParallelism() / workers));
   return Array.from({ length: workers }, () => ({
     label: 'cpu',
     device: 'cpu',
     dtype: resolveDtype(dtype, 'cpu'),
-    threads,
+    threads: cpuThreads,
     env: { CUDA_VISIBLE_DEVICES: '' },
   }));
 }

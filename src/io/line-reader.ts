@@ -8,8 +8,12 @@ export class LineReader {
   private readonly lines: AsyncIterator<string>;
   private next: string | null | undefined;
 
-  constructor(readonly file: string) {
-    const input = createReadStream(file);
+  /** `encoding`: 'latin1' reads each byte as one character, as readFasta gives ids */
+  constructor(
+    readonly file: string,
+    encoding: BufferEncoding = 'utf8',
+  ) {
+    const input = createReadStream(file, encoding);
     this.lines = createInterface({ input, crlfDelay: Infinity })[Symbol.asyncIterator]();
   }
 

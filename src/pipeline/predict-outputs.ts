@@ -5,14 +5,7 @@ import { AtomicFileWriter, writeFileAtomic } from '../io/atomic-write';
 import { readEmbeddings } from '../io/embeddings-file';
 import { idBytes, readFasta } from '../io/fasta';
 import { chunkSpans } from './chunk';
-import {
-  plotRecord,
-  PREDICTION_PLOT,
-  renderPlotSvg,
-  wantsPlot,
-  type PlotRecord,
-  type PlotSelection,
-} from './plot';
+import { plotChunks, PREDICTION_PLOT, RunOverview, type PlotSelection } from './plot';
 import {
   ChunkScores,
   HIGHEST_SCORE,
@@ -23,7 +16,7 @@ import {
   PREDICTION_SUMMARY,
   predictionLine,
   summarizeRecord,
-  SUMMARY_HEADER,
+  summaryHeader,
   summaryLine,
   type RecordCall,
 } from './prediction-files';
@@ -84,53 +77,61 @@ async function writePredictionResults(
   return { scores, unscoredChunks };
 }
 
-/** One summary row per input record (from records.tsv), and the records to plot. */
+/** One summary row per input record (from records.tsv), each also given to the run overview. */
 async function writeSummary(
   outDir: string,
   workDir: string,
-  chunkSize: number,
-  plot: PlotSelection,
+  options: SummaryOptions,
   scores: ChunkScores,
   unscoredChunks: Set<string>,
-): Promise<{ calls: Record<RecordCall, number>; plotRecords: PlotRecord[] }> {
+  overview: RunOverview,
+): Promise<{ calls: Record<RecordCall, number> }> {
+  const { chunkSize, minScore, sources } = options;
   const calls: Record<RecordCall, number> = { virus: 0, others: 0, no_frame: 0, empty: 0, not_scored: 0 };
-  const plotRecords: PlotRecord[] = [];
   const summary = await AtomicFileWriter.open(path.join(outDir, PREDICTION_SUMMARY));
   try {
-    await summary.write(SUMMARY_HEADER);
-    let index = 0;
-    for await (const [id, lengthText, nonAcgt] of tsvRows(path.join(workDir, RECORDS_FILE))) {
+    await summary.write(summaryHeader(sources.length > 1));
+    for await (const [id, lengthText, nonAcgt, input] of tsvRows(path.join(workDir, RECORDS_FILE))) {
       const length = Number(lengthText);
       const spans = chunkSpans(length, chunkSize);
       const chunkIds = spans.map((_, k) => `${id}_chunk_${k + 1}`);
-      const record = summarizeRecord(id, length, chunkIds, scores, Number(nonAcgt));
+      const record = summarizeRecord(id, length, chunkIds, scores, Number(nonAcgt), minScore);
       if (chunkIds.some((chunkId) => unscoredChunks.has(chunkId))) record.call = 'not_scored';
       calls[record.call]++;
-      await summary.write(idBytes(summaryLine(record)));
-      if (length > 0 && wantsPlot(plot, id, index)) {
-        plotRecords.push(plotRecord(id, length, record.call, chunkSize, scores));
-      }
-      index++;
+      await summary.write(idBytes(summaryLine(record, sources.length > 1 ? sources[Number(input)] : null)));
+      overview.add(record, () => plotChunks(id, length, chunkSize, scores, minScore));
     }
     await summary.commit();
   } catch (error) {
     await summary.abort();
     throw error;
   }
-  return { calls, plotRecords };
+  return { calls };
+}
+
+export interface SummaryOptions {
+  chunkSize: number;
+  /** --min-score (0: VirNucPro's rule alone) */
+  minScore: number;
+  plot: PlotSelection;
+  /** the inputs' file names, as the summary's Source column writes them (only when there are several) */
+  sources: string[];
 }
 
 export async function writePredictionOutputs(
   outDir: string,
   workDir: string,
-  chunkSize: number,
-  plot: PlotSelection,
+  options: SummaryOptions,
   shards: ScoredShard[],
 ): Promise<WrittenOutputs> {
   const { scores, unscoredChunks } = await writePredictionResults(outDir, workDir, shards);
-  await writeFileAtomic(path.join(outDir, HIGHEST_SCORE), idBytes(highestScoreTable(scores)));
-  const { calls, plotRecords } = await writeSummary(outDir, workDir, chunkSize, plot, scores, unscoredChunks);
-  await writeFileAtomic(path.join(outDir, PREDICTION_PLOT), await renderPlotSvg(plotRecords, chunkSize));
+  await writeFileAtomic(
+    path.join(outDir, HIGHEST_SCORE),
+    idBytes(highestScoreTable(scores, options.minScore)),
+  );
+  const overview = new RunOverview(options.plot, options.chunkSize);
+  const { calls } = await writeSummary(outDir, workDir, options, scores, unscoredChunks, overview);
+  await writeFileAtomic(path.join(outDir, PREDICTION_PLOT), await overview.svg());
   return { calls };
 }
 
