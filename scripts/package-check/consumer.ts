@@ -1,13 +1,34 @@
 // A strict TypeScript consumer of the published package: compiled by scripts/check-package.sh as
 // consumer.cts (require condition) and consumer.mts (import condition), skipLibCheck off, no
 // triple-slash references and no @types beyond what installing virnucpro brings.
-import { createEmbeddingPool, predict, PredictError, type PredictResult } from 'virnucpro';
+import {
+  createEmbeddingPool,
+  predict,
+  PredictError,
+  readEmbeddings,
+  readRecordCalls,
+  type PredictOptions,
+  type PredictResult,
+  type RecordCallRow,
+} from 'virnucpro';
 
 export async function classify(fasta: string, models: string, outDir: string): Promise<PredictResult> {
-  const result = await predict({ inputs: [fasta], models, outDir, force: true });
+  const options: PredictOptions = { inputs: [fasta], models, outDir, force: true, minScore: 0.9, threads: 2 };
+  const result = await predict(options);
   const total: number = result.calls.virus + result.calls.others;
   console.log(`${result.records} records, ${total} called, exit code ${result.exitCode}`);
+  console.log(`summary in ${result.files.summary}, hits in ${result.files.viralHits}`);
   return result;
+}
+
+export async function viralIds(outDir: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const record of readRecordCalls(outDir)) {
+    const row: RecordCallRow = record;
+    const score: number | null = row.virusScore;
+    if (row.call === 'virus' && score !== null && score > 0.95) ids.push(`${row.source}:${row.id}`);
+  }
+  return ids;
 }
 
 export async function embed(modelDirs: string[], files: string[], outDir: string): Promise<string[]> {
@@ -20,6 +41,11 @@ export async function embed(modelDirs: string[], files: string[], outDir: string
   }
 }
 
+export async function firstVector(file: string): Promise<Float32Array> {
+  const embeddings = await readEmbeddings(file);
+  return embeddings.data.subarray(0, embeddings.dim);
+}
+
 export function isPredictError(error: unknown): error is PredictError {
-  return error instanceof PredictError;
+  return error instanceof PredictError && error.code === 'E_USAGE';
 }

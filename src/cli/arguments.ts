@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { engineDefaults, engineFlags, type EngineFlag, type EngineOptions } from '../embed/options';
+import type { EngineOptions } from '../embed/engine-options';
+import { engineDefaults, engineFlags, type EngineFlag } from '../embed/options';
 import type { PlotSelection } from '../pipeline/plot';
 
 // Option parsers shared by the commands, and the engine's flags built from its one option table.
@@ -58,11 +59,34 @@ export function engineOptionsFrom(parsed: Record<string, unknown>): EngineOption
   return options;
 }
 
-/** --plot-count / --plot-ids: the records drawn in prediction_plot.svg. */
-export function addPlotOptions(command: Command): Command {
+/** --plot-count / --plot-ids: the records whose score tracks prediction_plot.svg draws. */
+export function addPlotOptions(command: Command, countDefault: number | null = 20): Command {
+  const count = new Option(
+    '--plot-count <n>',
+    'score tracks of the n records with the best virus scores in prediction_plot.svg',
+  ).argParser(nonNegativeInteger);
+  if (countDefault !== null) count.default(countDefault);
   return command
-    .option('--plot-count <n>', 'records drawn in prediction_plot.svg', nonNegativeInteger, 20)
-    .option('--plot-ids <ids>', 'comma-separated record ids to draw instead of the first ones');
+    .addOption(count)
+    .option('--plot-ids <ids>', 'comma-separated record ids whose tracks to draw instead of the best ones');
+}
+
+/** A score between 0 and 1. */
+export function score(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !(parsed >= 0 && parsed <= 1)) {
+    throw new InvalidArgumentError('expected a number from 0 to 1');
+  }
+  return parsed;
+}
+
+/** --min-score: the extra condition of a virus call. */
+export function minScoreOption(fallback: number | null = 0): Option {
+  const option = new Option(
+    '--min-score <x>',
+    "call a chunk virus only when VirNucPro's rule does and its best virus score is at least x",
+  ).argParser(score);
+  return fallback === null ? option : option.default(fallback);
 }
 
 export function plotSelection(options: { plotIds?: string; plotCount: number }): PlotSelection {

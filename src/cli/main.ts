@@ -8,6 +8,7 @@ import { registerEmbedCommand } from './commands/embed';
 import { registerExportCommand } from './commands/export';
 import { registerMergeCommand } from './commands/merge';
 import { registerPredictCommand } from './commands/predict';
+import { registerRescoreCommand } from './commands/rescore';
 import { registerSplitCommand } from './commands/split';
 import { registerTokenizeCommand } from './commands/tokenize';
 import { registerValidateCommand } from './commands/validate';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerDevicesCommand(program);
   registerEmbedCommand(program);
   registerPredictCommand(program);
+  registerRescoreCommand(program);
   registerSplitCommand(program);
   registerMergeCommand(program);
   registerWorkflowCommand(program);

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { Dtype } from '../../binding';
 import { native } from '../native';
-import type { Devices, DtypeChoice } from './options';
+import type { Devices, DtypeChoice } from './engine-options';
 
 // Which worker processes a run gets and what each sees. The parent only counts GPUs (no CUDA context is
 // created here); every worker learns its single GPU through CUDA_VISIBLE_DEVICES. The allocator setting
@@ -39,13 +39,15 @@ export function visibleGpuId(index: number, parentVisible: string | undefined): 
 }
 
 /**
- * The worker slots for `devices`: one per GPU, or `workers` CPU slots sharing the cores. Deterministic
- * CPU workers use one intra-op thread each: libtorch's CPU kernels split sums by thread count.
+ * The worker slots for `devices`: one per GPU, or `workers` CPU slots, each with `threads` intra-op
+ * threads (null: the cores divided between them). Deterministic CPU workers use one thread each:
+ * libtorch's CPU kernels split sums by thread count.
  */
 export function planWorkerSlots(
   devices: Devices,
   workers: number,
   dtype: DtypeChoice,
+  threads: number | null = null,
   deterministic = false,
 ): WorkerSlot[] {
   const count = devices === 'cpu' ? 0 : native().cudaDeviceCount();
@@ -71,12 +73,14 @@ export function planWorkerSlots(
       env: { CUDA_VISIBLE_DEVICES: visibleGpuId(gpu, parentVisible) },
     }));
   }
-  const threads = deterministic ? 1 : Math.max(1, Math.floor(os.availableParallelism() / workers));
+  const cpuThreads = deterministic
+    ? 1
+    : (threads ?? Math.max(1, Math.floor(os.availableParallelism() / workers)));
   return Array.from({ length: workers }, () => ({
     label: 'cpu',
     device: 'cpu',
     dtype: resolveDtype(dtype, 'cpu'),
-    threads,
+    threads: cpuThreads,
     env: { CUDA_VISIBLE_DEVICES: '' },
   }));
 }

@@ -1,33 +1,15 @@
 import { z } from 'zod';
 import { resolveDtype } from './devices';
 import { EmbeddingModel } from './embedding-model';
-import { dtypeSchema, engineOptionsSchema, parseOptions } from './options';
+import { parseOptions } from './options';
+import type { EmbeddingPoolOptions, EmbedSequencesOptions } from './engine-options';
+import { embeddingPoolOptionsSchema, embedSequencesOptionsSchema } from './pool-schema';
 import { EmbeddingPool } from './pool';
-
-export const embeddingPoolOptionsSchema = engineOptionsSchema.extend({
-  /** model folders (exported by `virnucpro export`); each worker loads all of them once */
-  models: z.array(z.string().min(1)).min(1),
-  /** a classifier folder each worker also loads, for classify jobs */
-  classifier: z.string().min(1).nullable().default(null),
-  duplicateIds: z.enum(['error', 'allow']).default('error'),
-});
-
-export type EmbeddingPoolOptions = z.input<typeof embeddingPoolOptionsSchema>;
 
 /** A pool of worker processes (one per GPU, or N on CPU), each holding the models for its lifetime. */
 export function createEmbeddingPool(options: EmbeddingPoolOptions): EmbeddingPool {
   return new EmbeddingPool(parseOptions(embeddingPoolOptionsSchema, options, 'embedding pool options'));
 }
-
-export const embedSequencesOptionsSchema = z.strictObject({
-  /** 'cpu' or 'cuda:N' */
-  device: z
-    .string()
-    .regex(/^(cpu|cuda:\d+)$/)
-    .default('cpu'),
-  dtype: dtypeSchema.default('auto'),
-  tokensPerBatch: engineOptionsSchema.shape.tokensPerBatch,
-});
 
 const sequencesSchema = z.array(z.strictObject({ id: z.string(), sequence: z.string() }));
 
@@ -47,7 +29,7 @@ export interface SequenceEmbeddings {
 export async function embedSequences(
   modelDir: string,
   sequences: { id: string; sequence: string }[],
-  options: z.input<typeof embedSequencesOptionsSchema> = {},
+  options: EmbedSequencesOptions = {},
 ): Promise<SequenceEmbeddings> {
   const parsedOptions = parseOptions(embedSequencesOptionsSchema, options, 'embedSequences options');
   const parsedSequences = parseOptions(sequencesSchema, sequences, 'sequences');
@@ -69,6 +51,13 @@ export async function embedSequences(
 export { readEmbeddings, type Embeddings } from '../io/embeddings-file';
 export type { EmbedFilesResult, FileFailure } from './embed-files';
 export type { ClassifyJob, EmbedJob, Job, JobErrorCode, JobResult, JobStats, JobStatus } from './jobs';
-export { engineDefaults, engineOptionsSchema, type EngineOptionsInput } from './options';
+export type {
+  Devices,
+  DtypeChoice,
+  EmbeddingPoolOptions,
+  EmbedSequencesOptions,
+  EngineOptions,
+  EngineOptionsInput,
+} from './engine-options';
 export type { PoolEvent, PoolStats, WorkerStats } from './pool';
 export { EmbeddingPool };

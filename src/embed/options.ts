@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { EngineOptions, EngineOptionsInput, SameType } from './engine-options';
 
 // The embedding engine's options: names, defaults and checks live here once. The library takes them as
 // they are, `predict` extends them, and the CLI builds one flag per option from `engineFlags`.
@@ -19,6 +20,8 @@ export const engineOptionsSchema = z.strictObject({
   devices: devicesSchema.default('cpu'),
   /** CPU worker processes (the cores are divided between them); GPUs always get one worker each */
   workers: positiveInt.default(1),
+  /** intra-op threads of each CPU worker; null: the cores divided by the workers */
+  threads: positiveInt.nullable().default(null),
   dtype: dtypeSchema.default('auto'),
   /** padded tokens per forward call; null: from the device (CPU 4096, CUDA from free memory) */
   tokensPerBatch: positiveInt.nullable().default(null),
@@ -36,10 +39,10 @@ export const engineOptionsSchema = z.strictObject({
   deterministic: z.boolean().default(false),
 });
 
-export type EngineOptions = z.output<typeof engineOptionsSchema>;
-export type EngineOptionsInput = z.input<typeof engineOptionsSchema>;
-export type Devices = z.output<typeof devicesSchema>;
-export type DtypeChoice = z.output<typeof dtypeSchema>;
+const engineInputInStep: SameType<EngineOptionsInput, z.input<typeof engineOptionsSchema>> = true;
+const engineOutputInStep: SameType<EngineOptions, z.output<typeof engineOptionsSchema>> = true;
+void engineInputInStep;
+void engineOutputInStep;
 
 export const engineDefaults: EngineOptions = engineOptionsSchema.parse({});
 
@@ -65,6 +68,11 @@ export const engineFlags: Record<keyof EngineOptions, EngineFlag> = {
   workers: {
     flags: '--workers <n>',
     description: 'CPU worker processes (cores are divided)',
+    parse: 'positive-integer',
+  },
+  threads: {
+    flags: '--threads <n>',
+    description: 'intra-op threads per CPU worker (default: the cores divided by the workers)',
     parse: 'positive-integer',
   },
   dtype: {

@@ -7,7 +7,7 @@ import { planWorkerSlots, type WorkerSlot } from './devices';
 import { readEmbeddingManifest } from './embedding-model';
 import type { ErrorPayload } from './job-errors';
 import type { Job, JobErrorCode, JobResult, JobStats } from './jobs';
-import type { EngineOptions } from './options';
+import type { EngineOptions } from './engine-options';
 import { embedFiles, type EmbedFilesResult } from './embed-files';
 import {
   addCounters,
@@ -102,19 +102,23 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
   constructor(private readonly config: PoolConfig) {
     super();
     for (const dir of config.models) readEmbeddingManifest(dir); // fail here, not in every worker
-    this.slots = planWorkerSlots(config.devices, config.workers, config.dtype, config.deterministic).map(
-      (plan, index) => ({
-        index,
-        plan,
-        process: null,
-        finished: zeroCounters(),
-        live: zeroCounters(),
-        processes: 0,
-        crashes: 0,
-        setup: null,
-        tracked: new Map(),
-      }),
-    );
+    this.slots = planWorkerSlots(
+      config.devices,
+      config.workers,
+      config.dtype,
+      config.threads,
+      config.deterministic,
+    ).map((plan, index) => ({
+      index,
+      plan,
+      process: null,
+      finished: zeroCounters(),
+      live: zeroCounters(),
+      processes: 0,
+      crashes: 0,
+      setup: null,
+      tracked: new Map(),
+    }));
     this.scheduler = new Scheduler({
       slots: this.slots.length,
       persistent: config.persistent,

@@ -8,6 +8,7 @@ export class LineReader {
   private readonly lines: AsyncIterator<string>;
   private next: string | null | undefined;
 
+  /** `encoding`: 'latin1' reads each byte as one character, as readFasta gives ids */
   constructor(
     readonly file: string,
     encoding: BufferEncoding = 'utf8',

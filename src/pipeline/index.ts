@@ -1,11 +1,15 @@
 export {
   predict,
-  predictOptionsSchema,
   type PredictEvent,
+  type PredictFiles,
   type PredictHooks,
   type PredictOptions,
   type PredictResult,
   type PredictStage,
+  type ShardFailure,
 } from './predict';
+export type { PlotSelection } from './plot';
 export type { RecordCall } from './prediction-files';
-export { PredictError, PredictInterrupted } from './predict-errors';
+export { PredictError, PredictInterrupted, type PredictErrorCode } from './predict-errors';
+export { readRecordCalls, type RecordCallRow } from './record-calls';
+export { rescore, type RescoreOptions, type RescoreResult } from './rescore';

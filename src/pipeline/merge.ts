@@ -4,14 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { AtomicFileWriter } from '../io/atomic-write';
 import { LineReader } from '../io/line-reader';
-import {
-  PREDICTION_PLOT,
-  plotRecord,
-  renderPlotSvg,
-  wantsPlot,
-  type PlotRecord,
-  type PlotSelection,
-} from './plot';
+import { PREDICTION_PLOT, plotChunks, RunOverview, type PlotSelection } from './plot';
 import {
   ChunkScores,
   compareCodePoints,
@@ -299,6 +292,7 @@ async function writeMerged(
   const columns = header.split('\t');
   const lengthColumn = columns.indexOf('Length');
   const callColumn = columns.indexOf('Call');
+  const scoreColumn = columns.indexOf('Max_Virus_Score');
   const { table, chunks } = await mergedHighestScores([...outputs.values()]);
 
   await mkdir(options.outDir, { recursive: true });
@@ -309,7 +303,7 @@ async function writeMerged(
   const [results, highest, summary, plot] = writers;
   let records = 0;
   let frames = 0;
-  const plotRecords: PlotRecord[] = [];
+  const overview = new RunOverview(selection, chunkSize);
   try {
     await results.write(PREDICTION_HEADER);
     await summary.write(`${header}\n`);
@@ -322,27 +316,30 @@ async function writeMerged(
         );
       }
       await summary.write(`${fields.join('\t')}\n`);
-      const plotted = row.length > 0 && wantsPlot(selection, row.id, records);
       const scores = new ChunkScores();
       for (let frame = await output.results.peek(); frame !== null; frame = await output.results.peek()) {
         if (recordOfFrameRow(frame) !== row.id) break;
         await output.results.take();
         await results.write(`${frame}\n`);
         frames++;
-        if (plotted) {
-          const [id, , others, virus] = frame.split('\t');
-          scores.add({ id, others: Number(others), virus: Number(virus) });
-        }
+        const [id, , others, virus] = frame.split('\t');
+        scores.add({ id, others: Number(others), virus: Number(virus) });
       }
-      if (plotted) {
-        const call = fields[callColumn] as RecordCall;
-        plotRecords.push(plotRecord(row.id, row.length, call, chunkSize, scores));
-      }
+      const score = fields[scoreColumn];
+      overview.add(
+        {
+          id: row.id,
+          length: row.length,
+          call: fields[callColumn] as RecordCall,
+          maxVirus: score === 'NA' ? null : Number(score),
+        },
+        () => plotChunks(row.id, row.length, chunkSize, scores),
+      );
       records++;
     }
     for (const output of outputs.values()) await expectEnd(output);
     await highest.write(table);
-    await plot.write(await renderPlotSvg(plotRecords, chunkSize));
+    await plot.write(await overview.svg());
     for (const writer of writers) await writer.commit();
   } catch (error) {
     await Promise.all(writers.map((writer) => writer.abort()));

@@ -1,18 +1,28 @@
 /**
- * Why predict refused or failed; the CLI's exit code follows from it. Codes exiting 2 are found before
- * any work starts (nothing is created); the others stop a run that had started (nothing partial is left
- * under a final name).
+ * Why predict (or rescore) refused or failed; the CLI's exit code follows from it. Found before any work
+ * starts, nothing created, exit 2:
+ * - `E_USAGE`: options that cannot work (an invalid option value, devices, dtype, chunk size, paths)
+ * - `E_MODEL`: a model folder that is missing, inconsistent or unloadable
+ * - `E_LOCKED`: another run holds the output folder
+ * - `E_FOLDER`: the output folder holds other things (`resume` or `force` decides), or is no finished run
+ * - `E_CHANGED`: `resume` (or rescore) with other inputs, models or options than the recorded run
+ * - `E_INPUT_REJECTED`: the inputs fail validate's checks (protein, RNA without `rna`, malformed)
+ *
+ * Stopping a run that had started, nothing partial left under a final name, exit 1:
+ * - `E_INPUT`: malformed input, named by file and line
+ * - `E_DISK_FULL`: no space left for an output
+ * - `E_FAILED`: every shard failed
  */
 export type PredictErrorCode =
-  | 'E_USAGE' // options that cannot work: devices, dtype, chunk size, paths (exit 2)
-  | 'E_MODEL' // a model folder that is missing, inconsistent or unloadable (exit 2)
-  | 'E_LOCKED' // another run holds the output folder (exit 2)
-  | 'E_FOLDER' // the output folder holds other things; --resume or --force decides (exit 2)
-  | 'E_CHANGED' // --resume with other inputs, models or options than the run being resumed (exit 2)
-  | 'E_INPUT_REJECTED' // the inputs fail validate's checks (protein, RNA without --rna, malformed), found before any work (exit 2)
-  | 'E_INPUT' // malformed input, named by file and line (exit 1)
-  | 'E_DISK_FULL' // no space left for an output (exit 1)
-  | 'E_FAILED'; // every shard failed (exit 1)
+  | 'E_USAGE'
+  | 'E_MODEL'
+  | 'E_LOCKED'
+  | 'E_FOLDER'
+  | 'E_CHANGED'
+  | 'E_INPUT_REJECTED'
+  | 'E_INPUT'
+  | 'E_DISK_FULL'
+  | 'E_FAILED';
 
 const usageCodes: ReadonlySet<PredictErrorCode> = new Set([
   'E_USAGE',

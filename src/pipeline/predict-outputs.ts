@@ -6,14 +6,7 @@ import { readEmbeddings } from '../io/embeddings-file';
 import { ExternalSorter } from '../io/external-sort';
 import { idBytes, readFasta } from '../io/fasta';
 import { chunkSpans } from './chunk';
-import {
-  plotRecord,
-  PREDICTION_PLOT,
-  renderPlotSvg,
-  wantsPlot,
-  type PlotRecord,
-  type PlotSelection,
-} from './plot';
+import { plotChunks, PREDICTION_PLOT, RunOverview, type PlotSelection } from './plot';
 import {
   chunkIsVirus,
   ChunkScores,
@@ -26,7 +19,7 @@ import {
   PREDICTION_SUMMARY,
   predictionLine,
   summarizeRecord,
-  SUMMARY_HEADER,
+  summaryHeader,
   summaryLine,
   type FrameScore,
   type RecordCall,
@@ -151,15 +144,25 @@ async function writeHighestScore(outDir: string, sorter: ExternalSorter): Promis
   });
 }
 
+export interface SummaryOptions {
+  chunkSize: number;
+  /** --min-score (0: VirNucPro's rule alone) */
+  minScore: number;
+  plot: PlotSelection;
+  /** the inputs' file names, as the summary's Source column writes them (only when there are several) */
+  sources: string[];
+}
+
 export async function writePredictionOutputs(
   outDir: string,
   workDir: string,
-  chunkSize: number,
-  plot: PlotSelection,
+  options: SummaryOptions,
   shards: ScoredShard[],
 ): Promise<WrittenOutputs> {
+  const { chunkSize, minScore, sources } = options;
+  const withSource = sources.length > 1;
   const calls: Record<RecordCall, number> = { virus: 0, others: 0, no_frame: 0, empty: 0, not_scored: 0 };
-  const plotRecords: PlotRecord[] = [];
+  const overview = new RunOverview(options.plot, chunkSize);
   // rows `<chunk id>\t<True|False>`: the tab sorts below every byte an id can hold, so whole rows sort
   // as their ids do
   const sorter = new ExternalSorter({
@@ -171,24 +174,20 @@ export async function writePredictionOutputs(
   try {
     summary = new TextSink(await AtomicFileWriter.open(path.join(outDir, PREDICTION_SUMMARY)));
     await results.add(PREDICTION_HEADER);
-    await summary.add(SUMMARY_HEADER);
+    await summary.add(summaryHeader(withSource));
     const frames = new FrameCursor(workDir, shards);
-    let index = 0;
-    for await (const [id, lengthText, nonAcgt] of tsvRows(path.join(workDir, RECORDS_FILE))) {
+    for await (const [id, lengthText, nonAcgt, input] of tsvRows(path.join(workDir, RECORDS_FILE))) {
       const length = Number(lengthText);
       const chunkIds = chunkSpans(length, chunkSize).map((_, k) => `${id}_chunk_${k + 1}`);
       const { scores, unscored } = await takeRecordFrames(frames, chunkIds, results);
-      const record = summarizeRecord(id, length, chunkIds, scores, Number(nonAcgt));
+      const record = summarizeRecord(id, length, chunkIds, scores, Number(nonAcgt), minScore);
       if (unscored) record.call = 'not_scored';
       calls[record.call]++;
-      await summary.add(summaryLine(record));
+      await summary.add(summaryLine(record, withSource ? sources[Number(input)] : null));
       for (const [chunkId, chunk] of scores.byChunk) {
-        await sorter.add(`${chunkId}\t${chunkIsVirus(chunk) ? 'True' : 'False'}`);
+        await sorter.add(`${chunkId}\t${chunkIsVirus(chunk, minScore) ? 'True' : 'False'}`);
       }
-      if (length > 0 && wantsPlot(plot, id, index)) {
-        plotRecords.push(plotRecord(id, length, record.call, chunkSize, scores));
-      }
-      index++;
+      overview.add(record, () => plotChunks(id, length, chunkSize, scores, minScore));
     }
     const left = await frames.peek();
     if (left)
@@ -203,8 +202,6 @@ export async function writePredictionOutputs(
     await summary?.writer.abort();
     throw error;
   }
-  await writeFileAtomic(path.join(outDir, PREDICTION_PLOT), await renderPlotSvg(plotRecords, chunkSize));
+  await writeFileAtomic(path.join(outDir, PREDICTION_PLOT), await overview.svg());
   return { calls };
 }
-
-export const FINAL_FILES = [PREDICTION_RESULTS, HIGHEST_SCORE, PREDICTION_SUMMARY, PREDICTION_PLOT];

@@ -12,60 +12,43 @@ import {
 } from '../embed';
 import { DeviceError } from '../embed/devices';
 import { stopsAllWrites } from '../embed/job-errors';
-import { embeddingPoolOptionsSchema } from '../embed/index';
 import { engineOptionsSchema } from '../embed/options';
+import { embeddingPoolOptionsSchema } from '../embed/pool-schema';
+import { packageVersion } from '../native';
 import { writeFileAtomic } from '../io/atomic-write';
 import { fingerprintOf } from '../io/fingerprint';
-import { FINAL_FILES, writePredictionOutputs, type ScoredShard } from './predict-outputs';
+import { PREDICTION_PLOT } from './plot';
+import type { PredictOptions } from './predict-options';
+import { predictOptionsSchema, type ParsedPredictOptions } from './predict-schema';
+import { writePredictionOutputs, type ScoredShard } from './predict-outputs';
 import { checkInputs, nonAcgtWarning } from './check-inputs';
 import { PredictError, PredictInterrupted } from './predict-errors';
 import { loadModelSet, runFingerprint, type ModelSet } from './predict-models';
-import { intermediateNames, inputStem, type RecordCall } from './prediction-files';
+import {
+  HIGHEST_SCORE,
+  intermediateNames,
+  inputStem,
+  PREDICTION_RESULTS,
+  PREDICTION_SUMMARY,
+  type RecordCall,
+} from './prediction-files';
 import { prepareShards, type PrepareResult } from './prepare';
-import { checkWritablePath, RunFolder, WORK_DIR, type RunRecord } from './run-folder';
+import { checkWritablePath, RUN_LOG, RUN_RECORD, RunFolder, WORK_DIR, type RunRecord } from './run-folder';
+import { VIRAL_HITS, writeViralHits } from './viral-hits';
 
 // `predict`: FASTA in, VirNucPro's prediction files out, as a list of stages. Each stage reads what the
 // previous one wrote in OUTDIR/.virnucpro-work, every file there is written atomically, and every job
 // output carries the fingerprint of what it was made from, so a killed run resumes from the last
 // complete file and finishes with the same bytes as an uninterrupted one.
 
-const positiveInt = z.number().int().positive();
-
-export const predictOptionsSchema = engineOptionsSchema
-  .extend({
-    inputs: z.array(z.string().min(1)).min(1),
-    outDir: z.string().min(1),
-    /** folder with the exported esm2/, dnabert-s/ and classifier/ */
-    models: z.string().min(1),
-    /** must match the classifier's; default: the classifier's */
-    chunkSize: positiveInt.optional(),
-    resume: z.boolean().default(false),
-    force: z.boolean().default(false),
-    keepIntermediate: z.boolean().default(false),
-    renameDuplicates: z.boolean().default(false),
-    /** read U as T (RNA input); without it, input holding U is refused */
-    rna: z.boolean().default(false),
-    plot: z
-      .union([
-        z.strictObject({ count: z.number().int().nonnegative() }),
-        z.strictObject({ ids: z.array(z.string()) }),
-      ])
-      .default({ count: 20 }),
-    /** frames per shard file (the unit of embedding work and of resume) */
-    shardSize: positiveInt.default(10000),
-    /** write a JSON report of the run here */
-    report: z.string().nullable().default(null),
-  })
-  .refine((o) => !(o.resume && o.force), { message: 'resume and force exclude each other' });
-
-export type PredictOptions = z.input<typeof predictOptionsSchema>;
-type Options = z.output<typeof predictOptionsSchema>;
+export type { PredictOptions } from './predict-options';
 
 export type PredictStage = 'prepare' | 'dnabert-s' | 'esm2' | 'classify' | 'write';
 
 export type PredictEvent =
   | { type: 'stage'; stage: PredictStage; total: number | null; unit: string }
-  | { type: 'advance'; stage: PredictStage; amount: number; tokens?: number }
+  /** `skipped`: work a resumed run found done (not counted in rates) */
+  | { type: 'advance'; stage: PredictStage; amount: number; tokens?: number; skipped?: boolean }
   | { type: 'stage-done'; stage: PredictStage }
   | { type: 'warning'; message: string }
   | { type: 'info'; message: string };
@@ -74,6 +57,8 @@ export interface PredictHooks {
   onEvent?: (event: PredictEvent) => void;
   /** aborting closes the workers; the run stops with PredictInterrupted and can be resumed */
   signal?: AbortSignal;
+  /** the command line that started the run, recorded in run.json (the CLI passes its own) */
+  command?: string[];
 }
 
 /** A shard whose embedding or classification failed after retries. */
@@ -87,11 +72,33 @@ export interface ShardFailure {
  * rest reused the vector of an identical sequence. */
 export type EmbeddingCounts = Record<'dnabert-s' | 'esm2', { sequences: number; embedded: number }>;
 
+/** The paths of a run's output files (joined to `outDir`). */
+export interface PredictFiles {
+  /** prediction_results.txt: every frame's scores */
+  predictions: string;
+  /** prediction_results_highestscore.csv: the call of every chunk */
+  highestScore: string;
+  /** prediction_summary.tsv: one row per input record */
+  summary: string;
+  /** prediction_plot.svg: the run overview */
+  plot: string;
+  /** run.json: the run record */
+  runRecord: string;
+  /** viral_hits.fa: the input records called virus */
+  viralHits: string;
+  /** virnucpro.log: what the CLI printed (absent for library calls) */
+  log?: string;
+  /** with keepIntermediate: the chunked and identified FASTA files */
+  intermediates?: string[];
+  /** with keepIntermediate: the folder of the embeddings */
+  embeddings?: string;
+}
+
 export interface PredictResult {
   /** 0 all done, 2 partial (shards failed after retries; listed in `failed`) */
   exitCode: 0 | 2;
   outDir: string;
-  files: string[];
+  files: PredictFiles;
   records: number;
   frames: number;
   embedded: EmbeddingCounts;
@@ -101,6 +108,27 @@ export interface PredictResult {
 }
 
 const EMBEDDINGS_DIR = 'embeddings';
+type Options = ParsedPredictOptions;
+
+/** The final files every run writes, by name in the folder. */
+const FINAL_FILES = {
+  predictions: PREDICTION_RESULTS,
+  highestScore: HIGHEST_SCORE,
+  summary: PREDICTION_SUMMARY,
+  plot: PREDICTION_PLOT,
+  runRecord: RUN_RECORD,
+  viralHits: VIRAL_HITS,
+};
+
+function finalFiles(outDir: string): PredictFiles {
+  const entries = Object.entries(FINAL_FILES).map(([key, name]) => [key, path.join(outDir, name)]);
+  return Object.fromEntries(entries);
+}
+
+/** The summary's Source column: the input file names, as the summary writes ids (one character per byte). */
+function sourceNames(inputs: string[]): string[] {
+  return inputs.map((input) => Buffer.from(path.basename(input), 'utf8').toString('latin1'));
+}
 
 function parse(input: PredictOptions): Options {
   const parsed = predictOptionsSchema.safeParse(input);
@@ -129,7 +157,7 @@ function createPool(options: Options, models: ModelSet): EmbeddingPool {
 
 /** Every path this run may write in the folder (recorded so a later --force deletes exactly these). */
 function plannedFiles(options: Options, chunkSize: number): string[] {
-  const files = [...FINAL_FILES, WORK_DIR];
+  const files = [...Object.values(FINAL_FILES), RUN_LOG, WORK_DIR];
   if (options.keepIntermediate) {
     files.push(EMBEDDINGS_DIR);
     for (const input of options.inputs)
@@ -143,7 +171,12 @@ function plannedFiles(options: Options, chunkSize: number): string[] {
 
 export async function predict(input: PredictOptions, hooks: PredictHooks = {}): Promise<PredictResult> {
   const options = parse(input);
-  const emit = (event: PredictEvent) => hooks.onEvent?.(event);
+  const started = new Date();
+  const timings = new StageTimings();
+  const emit = (event: PredictEvent) => {
+    timings.see(event);
+    hooks.onEvent?.(event);
+  };
   // Everything cheap is checked before anything is created.
   await checkInputs(options.inputs, { rna: options.rna, renameDuplicates: options.renameDuplicates });
   const models = await loadModelSet(options.models, options.chunkSize);
@@ -171,6 +204,14 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
     fingerprint,
     files: plannedFiles(options, chunkSize),
     complete: false,
+    version: packageVersion(),
+    command: hooks.command ?? null,
+    options: { ...options, chunkSize, dtype },
+    models: Object.fromEntries(Object.entries(fingerprint).filter(([key]) => key.endsWith(' model'))),
+    inputs: fingerprint.inputs as unknown[],
+    started: started.toISOString(),
+    ended: null,
+    resumed: folder.resumed !== null,
   };
   try {
     if (folder.resumed?.complete) {
@@ -182,20 +223,22 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
     if (options.keepIntermediate) await takeBackKeptEmbeddings(folder);
     const shards = await embedAndClassify(pool, models, folder, prepared, fingerprint, emit, hooks.signal);
     emit({ type: 'stage', stage: 'write', total: prepared.records, unit: 'records' });
+    const summaryOptions = { chunkSize, minScore: options.minScore, plot: options.plot };
     const { calls } = await writePredictionOutputs(
       folder.dir,
       folder.workDir,
-      chunkSize,
-      options.plot,
+      { ...summaryOptions, sources: sourceNames(options.inputs) },
       shards.scored,
     );
+    const viralHits = await writeViralHits(folder.dir, options);
     emit({ type: 'advance', stage: 'write', amount: prepared.records });
     emit({ type: 'stage-done', stage: 'write' });
-    const files = [...FINAL_FILES];
-    if (options.keepIntermediate) files.push(...prepared.intermediates);
+    const files = finalFiles(options.outDir);
+    if (options.keepIntermediate)
+      files.intermediates = prepared.intermediates.map((name) => path.join(options.outDir, name));
     if (options.keepIntermediate && shards.failed.length === 0) {
       await keepEmbeddings(folder);
-      files.push(EMBEDDINGS_DIR);
+      files.embeddings = path.join(options.outDir, EMBEDDINGS_DIR);
     }
     const result: PredictResult = {
       exitCode: shards.failed.length > 0 ? 2 : 0,
@@ -223,14 +266,47 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
       };
       await writeFileAtomic(options.report, `${JSON.stringify(report, null, 2)}\n`);
     }
-    if (shards.failed.length === 0) {
-      await folder.writeRecord({ ...record, complete: true, result });
-      await rm(folder.workDir, { recursive: true, force: true });
-    }
+    const finished: RunRecord = {
+      ...record,
+      complete: shards.failed.length === 0,
+      ended: new Date().toISOString(),
+      counts: {
+        records: prepared.records,
+        emptyRecords: prepared.emptyRecords,
+        nonAcgtRecords: prepared.nonAcgtRecords,
+        chunks: prepared.chunks,
+        frames: prepared.frames,
+        shards: prepared.shards.length,
+        failedShards: shards.failed.length,
+        viralHits,
+        calls,
+      },
+      timings: timings.seconds(),
+      result,
+    };
+    await folder.writeRecord(finished);
+    if (finished.complete) await rm(folder.workDir, { recursive: true, force: true });
     return result;
   } finally {
     await pool.close();
     await folder.release();
+  }
+}
+
+/** Seconds from each stage's start to its end, as the events tell them. */
+class StageTimings {
+  private readonly started = new Map<PredictStage, number>();
+  private readonly spent: Partial<Record<PredictStage, number>> = {};
+
+  see(event: PredictEvent): void {
+    if (event.type === 'stage') this.started.set(event.stage, performance.now());
+    if (event.type !== 'stage-done') return;
+    const start = this.started.get(event.stage);
+    if (start !== undefined) this.spent[event.stage] = Math.round(performance.now() - start) / 1000;
+  }
+
+  seconds(): Record<string, number> {
+    return { ...this.spent };
   }
 }
 
@@ -337,6 +413,7 @@ async function embedAndClassify(
   const failIfUnwritable = () => {
     if (stopped.unwritable) throw stopped.unwritable;
   };
+  const framesOf = new Map(prepared.shards.map((shard) => [shard.name, shard.frames]));
   const onProgress = (event: PoolEvent) => {
     if (event.type === 'job-failed' && stopsAllWrites(event.code) && !stopped.unwritable) {
       stopped.unwritable = Object.assign(new Error(event.message), {
@@ -345,7 +422,11 @@ async function embedAndClassify(
       void pool.close();
       return;
     }
-    if (event.type === 'batch') {
+    if (event.type === 'job-skipped') {
+      const [model, shard] = event.job.id.split('/');
+      const stage = model === 'classify' ? 'classify' : stageOf(event.job.model);
+      emit({ type: 'advance', stage, amount: framesOf.get(shard) ?? 0, skipped: true });
+    } else if (event.type === 'batch') {
       emit({ type: 'advance', stage: stageOf(event.model), amount: event.sequences, tokens: event.tokens });
     } else if (event.type === 'job-done' && event.job.kind === 'classify') {
       emit({ type: 'advance', stage: 'classify', amount: event.stats.sequences });

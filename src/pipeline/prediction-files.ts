@@ -11,6 +11,12 @@ export const PREDICTION_SUMMARY = 'prediction_summary.tsv';
 export const PREDICTION_HEADER = 'Sequence_ID\tPrediction\tscore1\tscore2\n';
 export const HIGHEST_SCORE_HEADER = 'Modified_ID\tIs_Virus\n';
 export const SUMMARY_HEADER = 'Sequence_ID\tLength\tChunks\tFrames_Scored\tMax_Virus_Score\tCall\tNon_ACGT\n';
+/** The summary's last column when a run has several inputs: the input file a record came from. */
+export const SOURCE_COLUMN = 'Source';
+
+export function summaryHeader(withSource: boolean): string {
+  return withSource ? `${SUMMARY_HEADER.slice(0, -1)}\t${SOURCE_COLUMN}\n` : SUMMARY_HEADER;
+}
 
 /** Softmax output of the classifier for one frame, as float32 values. */
 export interface FrameScore {
@@ -41,9 +47,12 @@ export interface ChunkScore {
   frames: number;
 }
 
-/** VirNucPro's per-chunk call: the best virus score reaches the best others score. */
-export function chunkIsVirus(chunk: ChunkScore): boolean {
-  return chunk.maxVirus >= chunk.maxOthers;
+/**
+ * VirNucPro's per-chunk call: the best virus score reaches the best others score; with `minScore`
+ * (--min-score) the best virus score must also reach it (0 keeps VirNucPro's rule alone).
+ */
+export function chunkIsVirus(chunk: ChunkScore, minScore = 0): boolean {
+  return chunk.maxVirus >= chunk.maxOthers && chunk.maxVirus >= minScore;
 }
 
 /** Per-chunk maxima over the frames, grouped by Modified_ID. */
@@ -86,10 +95,10 @@ export function compareCodePoints(a: string, b: string): number {
 }
 
 /** prediction_results_highestscore.csv: tab-separated despite its name, rows sorted by Modified_ID. */
-export function highestScoreTable(scores: ChunkScores): string {
+export function highestScoreTable(scores: ChunkScores, minScore = 0): string {
   const ids = [...scores.byChunk.keys()].sort(compareCodePoints);
   const rows = ids.map(
-    (id) => `${id}\t${chunkIsVirus(scores.byChunk.get(id) as ChunkScore) ? 'True' : 'False'}\n`,
+    (id) => `${id}\t${chunkIsVirus(scores.byChunk.get(id) as ChunkScore, minScore) ? 'True' : 'False'}\n`,
   );
   return HIGHEST_SCORE_HEADER + rows.join('');
 }
@@ -120,6 +129,7 @@ export function summarizeRecord(
   chunkIds: string[],
   scores: ChunkScores,
   nonAcgt: number,
+  minScore = 0,
 ): RecordSummary {
   let framesScored = 0;
   let maxVirus: number | null = null;
@@ -129,7 +139,7 @@ export function summarizeRecord(
     if (!chunk) continue;
     framesScored += chunk.frames;
     maxVirus = maxVirus === null ? chunk.maxVirus : Math.max(maxVirus, chunk.maxVirus);
-    anyVirus ||= chunkIsVirus(chunk);
+    anyVirus ||= chunkIsVirus(chunk, minScore);
   }
   let call: RecordCall;
   if (length === 0) call = 'empty';
@@ -138,9 +148,11 @@ export function summarizeRecord(
   return { id, length, chunks: chunkIds.length, framesScored, maxVirus, call, nonAcgt };
 }
 
-export function summaryLine(summary: RecordSummary): string {
+/** One summary row; `source` (the input file name) only when the run has several inputs. */
+export function summaryLine(summary: RecordSummary, source: string | null = null): string {
   const score = summary.maxVirus === null ? 'NA' : formatFloat32(summary.maxVirus);
-  return `${summary.id}\t${summary.length}\t${summary.chunks}\t${summary.framesScored}\t${score}\t${summary.call}\t${summary.nonAcgt}\n`;
+  const sourceColumn = source === null ? '' : `\t${source}`;
+  return `${summary.id}\t${summary.length}\t${summary.chunks}\t${summary.framesScored}\t${score}\t${summary.call}\t${summary.nonAcgt}${sourceColumn}\n`;
 }
 
 /** One FASTA entry with its sequence on one line, as VirNucPro wrote its identified frames. */

@@ -10,7 +10,8 @@ import { countNonAcgt, identifyFrames } from './translate';
 
 // Stage 1 of predict: every input record is chunked and its six frames identified, in input order, into
 // shard pairs (nucleotide .fa for DNABERT-S, protein .faa for ESM-2, the same frame ids in the same
-// order), plus records.tsv listing every input record (id, length, non-ACGT bases) so none can vanish.
+// order), plus records.tsv listing every input record (id, length, non-ACGT bases, index of its input)
+// so none can vanish.
 // Ids are written back as the input's bytes. Everything is written to
 // temporary names and renamed only when all inputs were read without error, so a bad input leaves
 // nothing behind; the output is a pure function of the inputs, so redoing it after a kill is identical.
@@ -136,7 +137,7 @@ export async function prepareShards(options: PrepareOptions): Promise<PrepareRes
         result.records++;
         const nonAcgt = countNonAcgt(record.sequence);
         if (nonAcgt > 0) result.nonAcgtRecords++;
-        await records.write(idBytes(`${record.id}\t${record.sequence.length}\t${nonAcgt}\n`));
+        await records.write(idBytes(`${record.id}\t${record.sequence.length}\t${nonAcgt}\t${i}\n`));
         if (result.records % 1000 === 0 && options.signal?.aborted) throw new PredictInterrupted();
         if (result.records % 10000 === 0) options.onRecords?.(result.records);
         if (record.sequence.length === 0) {

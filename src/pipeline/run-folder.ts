@@ -10,6 +10,8 @@ import { PredictError } from './predict-errors';
 
 export const WORK_DIR = '.virnucpro-work';
 export const RUN_RECORD = 'run.json';
+/** what the CLI printed during the run(s) in the folder */
+export const RUN_LOG = 'virnucpro.log';
 const LOCK_FILE = '.virnucpro.lock';
 
 export type Fingerprint = Record<string, unknown>;
@@ -21,6 +23,23 @@ export interface RunRecord {
   /** paths (relative to the folder) this run writes or may write, for a later --force */
   files: string[];
   complete: boolean;
+  /** the virnucpro version that wrote the record */
+  version?: string;
+  /** the command line of the CLI run, or null for a library call */
+  command?: string[] | null;
+  /** the options after defaults were applied */
+  options?: Record<string, unknown>;
+  /** sha256 of each model's module and tokenizer, by model */
+  models?: Record<string, unknown>;
+  /** each input's absolute path and sha256 */
+  inputs?: unknown[];
+  /** ISO times of this invocation (a resumed run records its own) */
+  started?: string;
+  ended?: string | null;
+  resumed?: boolean;
+  counts?: Record<string, unknown>;
+  /** seconds per stage of this invocation (stages a resumed run skipped are absent) */
+  timings?: Record<string, number>;
   [key: string]: unknown;
 }
 
@@ -116,6 +135,12 @@ export class RunFolder {
       await folder.release(true);
       throw error;
     }
+  }
+
+  /** Takes the lock of a folder holding a finished run, to rewrite its outputs (rescore). */
+  static async hold(dir: string): Promise<RunFolder> {
+    await RunFolder.lock(dir);
+    return new RunFolder(dir, false, await RunFolder.readRecord(dir));
   }
 
   private static async lock(dir: string): Promise<void> {

@@ -106,18 +106,18 @@ describe('merge', () => {
         '',
       ].join('\n'),
     );
-    // the plot draws the records with bases, labelled with length and call
+    // the plot draws the records with bases, labelled with length, call and best score
     const svg = read(out, 'prediction_plot.svg');
-    expect(svg).toContain('b  (300 nt, virus)');
-    expect(svg).toContain('a  (400 nt, virus)');
-    expect(svg).toContain('B  (100 nt, others)');
+    expect(svg).toContain('b  (300 nt, virus, best ');
+    expect(svg).toContain('a  (400 nt, virus, best ');
+    expect(svg).toContain('B  (100 nt, others, best ');
   });
 
   it('draws only the records named by plot ids', async () => {
     const out = path.join(dir, 'plot-ids');
     await mergePredictions({ folders: [first, second], manifest, outDir: out, plot: { ids: ['a'] } });
     const svg = read(out, 'prediction_plot.svg');
-    expect(svg).toContain('a  (400 nt, virus)');
+    expect(svg).toContain('a  (400 nt, virus, best ');
     expect(svg).not.toContain('b  (300 nt');
   });
 

@@ -1,10 +1,11 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { predict, type PredictOptions } from '../../src/pipeline/predict';
 import { PredictError } from '../../src/pipeline/predict-errors';
+import { exportTinyModels } from './tiny-models';
 
 // End to end on the tiny demo models. The classifier's numbers are checked against python3-torch
 // running the same TorchScript file on features it joins by id itself; resume is checked by killing
@@ -18,6 +19,7 @@ const FINAL = [
   'prediction_results_highestscore.csv',
   'prediction_summary.tsv',
   'prediction_plot.svg',
+  'viral_hits.fa',
 ];
 
 let dir: string;
@@ -26,10 +28,7 @@ let input: string;
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'virnucpro-predict-'));
-  models = path.join(dir, 'models');
-  execFileSync(PYTHON, [path.join(root, 'scripts', 'export-models.py'), 'tiny', '--out', models], {
-    stdio: 'pipe',
-  });
+  models = exportTinyModels(dir);
   // the demo records twice over (renamed), an empty record and one of unknown bases only (no frame)
   const demo = readFileSync(path.join(root, 'examples', 'demo.fa'), 'utf8');
   input = path.join(dir, 'reads.fa');
@@ -261,7 +260,7 @@ describe('predict', () => {
       await killedRun(outDir, when);
       expect(await resumed(outDir)).toBe(0);
       expect(readFinal(outDir)).toEqual(reference);
-      expect(readdirSync(outDir).sort()).toEqual([...FINAL, 'run.json'].sort());
+      expect(readdirSync(outDir).sort()).toEqual([...FINAL, 'run.json', 'virnucpro.log'].sort());
     });
 
     it('reports a partial run (exit code 2, not_scored records) when a shard fails, and --resume completes it', async () => {

@@ -1,29 +1,40 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import path from 'node:path';
 import { predict, type PredictOptions, type PredictResult } from '../../pipeline/predict';
 import { stopsAllWrites } from '../../io/file-errors';
 import { PredictError, PredictInterrupted } from '../../pipeline/predict-errors';
+import type { RecordCall } from '../../pipeline/prediction-files';
 import {
   addEngineOptions,
   addPlotOptions,
   engineOptionsFrom,
+  minScoreOption,
   plotSelection,
   positiveInteger,
 } from '../arguments';
 import { createProgressReporter } from '../predict-progress';
+import { RunLog } from '../run-log';
 
-export function describeResult(result: PredictResult): string {
-  const calls = Object.entries(result.calls)
+export function describeCalls(calls: Record<RecordCall, number>): string {
+  const counted = Object.entries(calls)
     .filter(([, n]) => n > 0)
     .map(([call, n]) => `${n} ${call}`)
     .join(', ');
+  return counted || 'nothing to call';
+}
+
+export function describeResult(result: PredictResult): string {
+  const names = Object.values(result.files)
+    .filter((file): file is string => typeof file === 'string')
+    .map((file) => path.basename(file));
   const distinct = Object.entries(result.embedded)
     .filter(([, counts]) => counts.sequences > 0)
     .map(([model, counts]) => `${model} ${counts.embedded} distinct of ${counts.sequences}`)
     .join(', ');
   const lines = [
-    `${result.records} records, ${result.frames} frames scored: ${calls || 'nothing to call'}`,
+    `${result.records} records, ${result.frames} frames scored: ${describeCalls(result.calls)}`,
     ...(distinct ? [`embedded: ${distinct}`] : []),
-    `results in ${result.outDir}: ${result.files.join(', ')}`,
+    `results in ${result.outDir}: ${names.join(', ')}`,
   ];
   for (const failure of result.failed)
     lines.push(`FAILED ${failure.shard}: ${failure.message} (${failure.code})`);
@@ -37,34 +48,54 @@ export function describeResult(result: PredictResult): string {
 export async function runPredict(
   options: PredictOptions,
   showProgress: boolean,
+  command: string[] = ['virnucpro', ...process.argv.slice(2)],
 ): Promise<PredictResult | null> {
-  const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-  const reporter = createProgressReporter(showProgress && process.stderr.isTTY === true, log);
+  const runLog = new RunLog(options.outDir);
+  const log = (line: string) => runLog.print(line);
+  const reporter = createProgressReporter(showProgress && process.stderr.isTTY === true, log, (line) =>
+    runLog.keep(line),
+  );
+  const restoreTerminal = () => reporter.stop();
+  process.once('exit', restoreTerminal);
   const abort = new AbortController();
   let signalled: NodeJS.Signals | null = null;
   const stop = (signal: NodeJS.Signals) => {
     signalled = signal;
+    // the bars end first, so the terminal is clean and the cursor back
+    reporter.stop();
     log(`${signal}: stopping; finished files are kept and --resume continues from them`);
     abort.abort();
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  runLog.keep(`$ ${command.join(' ')}`);
   try {
-    const result = await predict(options, { onEvent: (e) => reporter.onEvent(e), signal: abort.signal });
+    const result = await predict(options, {
+      onEvent: (e) => reporter.onEvent(e),
+      signal: abort.signal,
+      command,
+    });
     reporter.stop();
-    process.stderr.write(`${describeResult(result)}\n`);
+    result.files.log = await runLog.save(
+      describeResult({ ...result, files: { ...result.files, log: runLog.file } }),
+    );
     process.exitCode = result.exitCode;
     return result;
   } catch (error) {
     reporter.stop();
     if (error instanceof PredictInterrupted || signalled) {
       process.exitCode = signalled === 'SIGTERM' ? 143 : 130;
-      log((error as Error).message);
+      await runLog.save((error as Error).message);
       return null;
     }
     if (error instanceof PredictError) {
       process.exitCode = error.exitCode;
       process.stderr.write(`virnucpro predict: ${error.message}\n`);
+      // a run that had started keeps its log; a refusal or rejected input leaves nothing
+      if (error.exitCode === 1 && error.code !== 'E_INPUT') {
+        runLog.keep(`failed: ${error.message}`);
+        await runLog.save(null).catch(() => undefined);
+      }
       return null;
     }
     if (stopsAllWrites(error)) {
@@ -78,6 +109,7 @@ export async function runPredict(
   } finally {
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
+    process.removeListener('exit', restoreTerminal);
   }
 }
 
@@ -100,7 +132,8 @@ export function registerPredictCommand(program: Command): void {
     .option('--force', 'delete an earlier run in the output folder and start over')
     .option('--keep-intermediate', 'also keep the chunked and identified FASTA files and the embeddings')
     .option('--rename-duplicates', 'suffix repeated record ids with _2, _3 instead of failing')
-    .option('--rna', 'the input is RNA: read U as T (without it, a U is refused)');
+    .option('--rna', 'the input is RNA: read U as T (without it, a U is refused)')
+    .addOption(minScoreOption());
   addPlotOptions(command)
     .option('--shard-size <n>', 'frames per embedding file (the unit of resume)', positiveInteger, 10000)
     .option('--no-progress', 'plain log lines instead of progress bars')
@@ -119,6 +152,7 @@ export function registerPredictCommand(program: Command): void {
           keepIntermediate: Boolean(o.keepIntermediate),
           renameDuplicates: Boolean(o.renameDuplicates),
           rna: Boolean(o.rna),
+          minScore: o.minScore,
           plot: plotSelection(o),
           shardSize: o.shardSize,
           report: o.report ?? null,
