@@ -96,6 +96,19 @@ export interface MemoryCase {
   rssOverParameters: number;
 }
 
+/** One `virnucpro predict` run on the tiny models, one CPU worker, at a number of reads. */
+export interface PredictMemoryRun {
+  reads: number;
+  readLength: number;
+  frames: number;
+  wallSeconds: number;
+  cpuSeconds: number;
+  /** VmHWM of the predict process itself, MiB */
+  parentPeakRssMb: number;
+  /** VmHWM of its worker, MiB */
+  workerPeakRssMb: number;
+}
+
 export interface CudaRun {
   arch: string;
   dtype: Dtype;
@@ -119,9 +132,19 @@ export interface Measurements {
   tokenizer: TokenizerCase | null;
   scaling: ScalingCase | null;
   memory: MemoryCase[];
+  /** growing read counts, smallest first */
+  predictMemory: PredictMemoryRun[];
   cuda: CudaSection | null;
 }
 
 export function emptyMeasurements(): Measurements {
-  return { persistent: [], python: [], tokenizer: null, scaling: null, memory: [], cuda: null };
+  return {
+    persistent: [],
+    python: [],
+    tokenizer: null,
+    scaling: null,
+    memory: [],
+    predictMemory: [],
+    cuda: null,
+  };
 }

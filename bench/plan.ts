@@ -16,6 +16,8 @@ export interface BenchPlan {
   proteinLengths: [number, number];
   python: { archs: RandomArchitecture[]; sequences: number; lengths: [number, number]; toksPerBatch: number };
   tokenizer: { reads: number; readLength: number; arch: RandomArchitecture };
+  /** read counts of the predict memory case, smallest first */
+  predictReads: number[];
   notes: string[];
 }
 
@@ -27,6 +29,7 @@ const fullPlan: BenchPlan = {
   proteinLengths: [50, 150],
   python: { archs: ['esm2_t6_8M', 'esm2_t12_35M'], sequences: 1000, lengths: [50, 300], toksPerBatch: 2048 },
   tokenizer: { reads: 20000, readLength: 300, arch: 'dnabert-s-117M' },
+  predictReads: [100_000, 1_000_000],
   notes: [],
 };
 
@@ -35,7 +38,9 @@ const quickPlan: BenchPlan = {
   proteinLengths: [50, 150],
   python: { archs: ['esm2_t6_8M'], sequences: 60, lengths: [50, 300], toksPerBatch: 2048 },
   tokenizer: { reads: 20000, readLength: 300, arch: 'dnabert-s-117M' },
+  predictReads: [5_000, 20_000],
   notes: [
+    'quick: predict memory at 5,000 and 20,000 reads (full: 100,000 and 1,000,000; --predict-reads sets them)',
     'quick: persistent vs load-per-file on 20 files x 2 proteins (full: x 25), 8M shape only (full adds 150M)',
     'quick: engine vs Python on 60 proteins (full: 1,000), 8M shape only (full adds 35M)',
   ],

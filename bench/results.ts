@@ -46,6 +46,12 @@ export interface BenchResults {
   scaling_2workers: number | null;
   /** the highest per-worker peak RSS over the memory cases, MiB */
   peak_rss_mb: number | null;
+  /** peak RSS of the predict process at the largest read count of the predict memory case, MiB */
+  predict_parent_peak_rss_mb: number | null;
+  /** peak RSS of its worker at that read count, MiB */
+  predict_worker_peak_rss_mb: number | null;
+  /** parent peak RSS at the largest read count over that at the smallest: 1 is flat */
+  predict_parent_rss_growth: number | null;
   notes: string[];
   sections: Measurements;
 }
@@ -64,6 +70,18 @@ function maximum(values: number[]): number | null {
   return values.length === 0 ? null : Math.max(...values);
 }
 
+function predictMemoryKeys(measurements: Measurements) {
+  const runs = measurements.predictMemory;
+  const smallest = runs.at(0);
+  const largest = runs.at(-1);
+  return {
+    predict_parent_peak_rss_mb: largest?.parentPeakRssMb ?? null,
+    predict_worker_peak_rss_mb: largest?.workerPeakRssMb ?? null,
+    predict_parent_rss_growth:
+      smallest && largest && runs.length > 1 ? largest.parentPeakRssMb / smallest.parentPeakRssMb : null,
+  };
+}
+
 export function buildResults(meta: BenchMeta, measurements: Measurements): BenchResults {
   return {
     schema: 'virnucpro-bench/2',
@@ -79,6 +97,7 @@ export function buildResults(meta: BenchMeta, measurements: Measurements): Bench
     tokenizer_rust_speedup: measurements.tokenizer?.rustSpread.median ?? null,
     scaling_2workers: measurements.scaling?.spread.median ?? null,
     peak_rss_mb: maximum(measurements.memory.map((c) => c.peakRssMb)),
+    ...predictMemoryKeys(measurements),
     notes: meta.notes,
     sections: measurements,
   };

@@ -12,6 +12,7 @@ import { machineInfo } from './machine';
 import { emptyMeasurements, type Measurements } from './measurements';
 import { measureCuda } from './measures/cuda';
 import { measurePersistent } from './measures/persistent';
+import { measurePredictMemory } from './measures/predict-memory';
 import { measurePythonReference } from './measures/python-reference';
 import { measureScaling } from './measures/scaling';
 import { measureTokenizer } from './measures/tokenizer';
@@ -22,7 +23,7 @@ import { repeatMeasure, spread } from './repeats';
 import { buildResults, type BenchResults } from './results';
 import { formatTable, summaryRows } from './table';
 
-const measureNames = ['persistent', 'python', 'tokenizer', 'scaling', 'cuda'] as const;
+const measureNames = ['persistent', 'python', 'tokenizer', 'scaling', 'predict', 'cuda'] as const;
 type MeasureName = (typeof measureNames)[number];
 
 interface CliOptions {
@@ -37,6 +38,7 @@ interface CliOptions {
   cudaResults?: string;
   render?: string;
   shapes?: RandomArchitecture[];
+  predictReads?: number[];
 }
 
 function measureList(value: string): MeasureName[] {
@@ -59,6 +61,11 @@ function shapeList(value: string): RandomArchitecture[] {
     }
   }
   return names as RandomArchitecture[];
+}
+
+function readCounts(value: string): number[] {
+  const counts = value.split(',').map((count) => positiveInteger(count.trim()));
+  return counts.sort((a, b) => a - b);
 }
 
 function integer(value: string): number {
@@ -90,7 +97,8 @@ function restrictShapes(plan: BenchPlan, shapes: RandomArchitecture[] | undefine
 
 async function runBench(options: CliOptions): Promise<number> {
   const mode: BenchMode = options.quick ? 'quick' : 'full';
-  const plan = restrictShapes(benchPlan(mode), options.shapes);
+  const shaped = restrictShapes(benchPlan(mode), options.shapes);
+  const plan = { ...shaped, predictReads: options.predictReads ?? shaped.predictReads };
   const selected = new Set<MeasureName>(options.only ?? measureNames);
   const started = new Date();
   const name = options.name ?? `${mode}-${started.toISOString().slice(0, 10)}`;
@@ -216,6 +224,13 @@ async function runBench(options: CliOptions): Promise<number> {
       measurements.scaling = { ...representative, spread: speedups };
     });
   }
+  if (selected.has('predict')) {
+    for (const reads of plan.predictReads) {
+      await attempt(`predict memory ${reads} reads`, async () => {
+        measurements.predictMemory.push(await measurePredictMemory(context, reads));
+      });
+    }
+  }
   if (selected.has('cuda')) {
     await attempt('cuda', async () => {
       measurements.cuda = options.cudaResults
@@ -270,6 +285,11 @@ const program = new Command('bench')
   .option('--models <dir>', 'exported random models, kept between runs (default: <work>/models)')
   .option('--out <dir>', 'where the results JSON and SVG go', path.join(packageRoot(), 'bench', 'results'))
   .option('--shapes <list>', 'only these model shapes in the persistent and Python comparisons', shapeList)
+  .option(
+    '--predict-reads <list>',
+    'read counts of the predict memory case (default 100000,1000000; quick 5000,20000)',
+    readCounts,
+  )
   .option('--seed <n>', 'seed of the synthetic inputs', integer, 1)
   .option(
     '--repeats <n>',
