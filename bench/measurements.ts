@@ -156,6 +156,19 @@ export interface MemoryCase {
   rssOverParameters: number;
 }
 
+/** One `virnucpro predict` run on the tiny models, one CPU worker, at a number of reads. */
+export interface PredictMemoryRun {
+  reads: number;
+  readLength: number;
+  frames: number;
+  wallSeconds: number;
+  cpuSeconds: number;
+  /** VmHWM of the predict process itself, MiB */
+  parentPeakRssMb: number;
+  /** VmHWM of its worker, MiB */
+  workerPeakRssMb: number;
+}
+
 export interface CudaRun {
   arch: string;
   dtype: Dtype;
@@ -179,6 +192,8 @@ export interface Measurements {
   tokenizer: TokenizerCase | null;
   scaling: ScalingCase | null;
   memory: MemoryCase[];
+  /** growing read counts, smallest first */
+  predictMemory: PredictMemoryRun[];
   cuda: CudaSection | null;
   crossFile: CrossFileCase | null;
   dedup: DedupCase | null;
@@ -192,6 +207,7 @@ export function emptyMeasurements(): Measurements {
     tokenizer: null,
     scaling: null,
     memory: [],
+    predictMemory: [],
     cuda: null,
     crossFile: null,
     dedup: null,

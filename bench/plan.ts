@@ -27,6 +27,8 @@ export interface BenchPlan {
   crossFile: PersistentPlan;
   dedup: PredictPlan;
   deterministic: PredictPlan;
+  /** read counts of the predict memory case, smallest first */
+  predictReads: number[];
   notes: string[];
 }
 
@@ -41,6 +43,7 @@ const fullPlan: BenchPlan = {
   crossFile: { arch: 'esm2_t6_8M', files: 20, sequencesPerFile: 25 },
   dedup: { esm2: 'esm2_t6_8M', reads: 2000, readLengths: [300, 600] },
   deterministic: { esm2: 'esm2_t6_8M', reads: 2000, readLengths: [300, 600] },
+  predictReads: [100_000, 1_000_000],
   notes: [],
 };
 
@@ -52,7 +55,9 @@ const quickPlan: BenchPlan = {
   crossFile: { arch: 'esm2_t6_8M', files: 20, sequencesPerFile: 25 },
   dedup: { esm2: 'tiny', reads: 2000, readLengths: [300, 600] },
   deterministic: { esm2: 'esm2_t6_8M', reads: 200, readLengths: [300, 600] },
+  predictReads: [5_000, 20_000],
   notes: [
+    'quick: predict memory at 5,000 and 20,000 reads (full: 100,000 and 1,000,000; --predict-reads sets them)',
     'quick: persistent vs load-per-file on 20 files x 2 proteins (full: x 25), 8M shape only (full adds 150M)',
     'quick: engine vs Python on 60 proteins (full: 1,000), 8M shape only (full adds 35M)',
     'quick: dedup on the tiny predict models (full: ESM-2 8M shape)',

@@ -54,6 +54,12 @@ export interface BenchResults {
   deterministic_ratio: number | null;
   /** predict --deterministic wall time, two workers, over the default run's (one worker) */
   deterministic_2workers_ratio: number | null;
+  /** peak RSS of the predict process at the largest read count of the predict memory case, MiB */
+  predict_parent_peak_rss_mb: number | null;
+  /** peak RSS of its worker at that read count, MiB */
+  predict_worker_peak_rss_mb: number | null;
+  /** parent peak RSS at the largest read count over that at the smallest: 1 is flat */
+  predict_parent_rss_growth: number | null;
   notes: string[];
   sections: Measurements;
 }
@@ -70,6 +76,18 @@ function minimum(values: number[]): number | null {
 
 function maximum(values: number[]): number | null {
   return values.length === 0 ? null : Math.max(...values);
+}
+
+function predictMemoryKeys(measurements: Measurements) {
+  const runs = measurements.predictMemory;
+  const smallest = runs.at(0);
+  const largest = runs.at(-1);
+  return {
+    predict_parent_peak_rss_mb: largest?.parentPeakRssMb ?? null,
+    predict_worker_peak_rss_mb: largest?.workerPeakRssMb ?? null,
+    predict_parent_rss_growth:
+      smallest && largest && runs.length > 1 ? largest.parentPeakRssMb / smallest.parentPeakRssMb : null,
+  };
 }
 
 export function buildResults(meta: BenchMeta, measurements: Measurements): BenchResults {
@@ -91,6 +109,7 @@ export function buildResults(meta: BenchMeta, measurements: Measurements): Bench
     dedup_ratio: measurements.dedup?.spread.median ?? null,
     deterministic_ratio: measurements.deterministic?.spread.median ?? null,
     deterministic_2workers_ratio: measurements.deterministic?.twoWorkersSpread.median ?? null,
+    ...predictMemoryKeys(measurements),
     notes: meta.notes,
     sections: measurements,
   };

@@ -15,6 +15,7 @@ import { measureCuda } from './measures/cuda';
 import { measureDedup } from './measures/dedup';
 import { measureDeterministic } from './measures/deterministic';
 import { measurePersistent } from './measures/persistent';
+import { measurePredictMemory } from './measures/predict-memory';
 import { measurePythonReference } from './measures/python-reference';
 import { measureScaling } from './measures/scaling';
 import { measureTokenizer } from './measures/tokenizer';
@@ -30,6 +31,7 @@ const measureNames = [
   'python',
   'tokenizer',
   'scaling',
+  'predict',
   'cuda',
   'cross-file',
   'dedup',
@@ -49,6 +51,7 @@ interface CliOptions {
   cudaResults?: string;
   render?: string;
   shapes?: RandomArchitecture[];
+  predictReads?: number[];
 }
 
 function measureList(value: string): MeasureName[] {
@@ -71,6 +74,11 @@ function shapeList(value: string): RandomArchitecture[] {
     }
   }
   return names as RandomArchitecture[];
+}
+
+function readCounts(value: string): number[] {
+  const counts = value.split(',').map((count) => positiveInteger(count.trim()));
+  return counts.sort((a, b) => a - b);
 }
 
 function integer(value: string): number {
@@ -102,7 +110,8 @@ function restrictShapes(plan: BenchPlan, shapes: RandomArchitecture[] | undefine
 
 async function runBench(options: CliOptions): Promise<number> {
   const mode: BenchMode = options.quick ? 'quick' : 'full';
-  const plan = restrictShapes(benchPlan(mode), options.shapes);
+  const shaped = restrictShapes(benchPlan(mode), options.shapes);
+  const plan = { ...shaped, predictReads: options.predictReads ?? shaped.predictReads };
   const selected = new Set<MeasureName>(options.only ?? measureNames);
   const started = new Date();
   const name = options.name ?? `${mode}-${started.toISOString().slice(0, 10)}`;
@@ -240,6 +249,13 @@ async function runBench(options: CliOptions): Promise<number> {
       measurements.scaling = { ...representative, spread: speedups };
     });
   }
+  if (selected.has('predict')) {
+    for (const reads of plan.predictReads) {
+      await attempt(`predict memory ${reads} reads`, async () => {
+        measurements.predictMemory.push(await measurePredictMemory(context, reads));
+      });
+    }
+  }
   if (selected.has('cross-file')) {
     await attempt('cross-file', async () => {
       const benchModel = await model(plan.crossFile.arch);
@@ -332,6 +348,11 @@ const program = new Command('bench')
   .option('--models <dir>', 'exported random models, kept between runs (default: <work>/models)')
   .option('--out <dir>', 'where the results JSON and SVG go', path.join(packageRoot(), 'bench', 'results'))
   .option('--shapes <list>', 'only these model shapes in the persistent and Python comparisons', shapeList)
+  .option(
+    '--predict-reads <list>',
+    'read counts of the predict memory case (default 100000,1000000; quick 5000,20000)',
+    readCounts,
+  )
   .option('--seed <n>', 'seed of the synthetic inputs', integer, 1)
   .option(
     '--repeats <n>',

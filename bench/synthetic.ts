@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 // Seeded synthetic inputs, so every run and both sides of a comparison see the same sequences.
@@ -115,4 +115,34 @@ export async function writeProteinFiles(
     paths.push(file);
   }
   return paths;
+}
+
+/**
+ * Writes `count` reads of `length` nt as FASTA, streamed (a million reads never sit in memory). Each
+ * read is drawn from the 61 sense codons, so its first forward frame has no stop and every read keeps
+ * at least one frame through predict, as a read of a coding region does.
+ */
+export async function writeCodingReads(
+  file: string,
+  seed: number,
+  count: number,
+  length: number,
+): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const random = seededRandom(seed);
+  const handle = await open(file, 'w');
+  try {
+    let text = '';
+    for (let i = 0; i < count; i++) {
+      let read = '';
+      while (read.length < length) read += senseCodons[Math.floor(random() * senseCodons.length)];
+      text += `>read_${i + 1}\n${read.slice(0, length)}\n`;
+      if (text.length >= 1 << 20 || i === count - 1) {
+        await handle.writeFile(text);
+        text = '';
+      }
+    }
+  } finally {
+    await handle.close();
+  }
 }

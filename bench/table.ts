@@ -84,6 +84,14 @@ export function summaryRows(results: BenchResults): TableRow[] {
       context: `${(m.parameterBytes / 2 ** 20).toFixed(0)} MiB of fp32 parameters (${m.rssOverParameters.toFixed(1)}x)`,
     });
   }
+  for (const r of sections.predictMemory) {
+    rows.push({
+      figure: `predict peak RSS, parent / worker (${r.reads.toLocaleString('en')} reads)`,
+      value: `${r.parentPeakRssMb.toFixed(0)} / ${r.workerPeakRssMb.toFixed(0)} MiB`,
+      target: '< 500 MiB, flat',
+      context: `tiny models, 1 worker, ${r.readLength} nt reads, ${r.frames} frames: ${r.wallSeconds.toFixed(0)} s`,
+    });
+  }
   rows.push(...batchingAndPredictRows(sections));
   const cuda = sections.cuda;
   if (cuda && 'skipped' in cuda)

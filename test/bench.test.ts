@@ -211,6 +211,27 @@ describe('bench results', () => {
     expect(results.deterministic_ratio).toBeNull();
     expect(results.deterministic_2workers_ratio).toBeNull();
     expect(Object.keys(JSON.parse(JSON.stringify(results)))).toContain('peak_rss_mb');
+    expect(results.predict_parent_peak_rss_mb).toBeNull();
+    expect(results.predict_parent_rss_growth).toBeNull();
+  });
+
+  it('reports predict memory at the largest read count and its growth from the smallest', () => {
+    const run = (reads: number, parentPeakRssMb: number, workerPeakRssMb: number) => ({
+      reads,
+      readLength: 150,
+      frames: reads,
+      wallSeconds: reads / 100,
+      cpuSeconds: reads / 50,
+      parentPeakRssMb,
+      workerPeakRssMb,
+    });
+    const results = buildResults(meta, {
+      ...emptyMeasurements(),
+      predictMemory: [run(100_000, 200, 400), run(1_000_000, 220, 410)],
+    });
+    expect(results.predict_parent_peak_rss_mb).toBe(220);
+    expect(results.predict_worker_peak_rss_mb).toBe(410);
+    expect(results.predict_parent_rss_growth).toBeCloseTo(1.1);
   });
 });
 

@@ -16,7 +16,7 @@ export interface ExternalSortOptions {
   linesPerRun?: number;
 }
 
-const DEFAULT_LINES_PER_RUN = 200_000;
+const DEFAULT_LINES_PER_RUN = 100_000;
 
 interface Head {
   line: string;

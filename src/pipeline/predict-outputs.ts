@@ -48,50 +48,56 @@ async function* tsvRows(file: string): AsyncGenerator<string[]> {
   for await (const line of lines) if (line !== '') yield line.split('\t');
 }
 
-/** One frame in input order: its softmax scores, or null when its shard failed. */
-interface FrameOutcome {
-  id: string;
-  score: FrameScore | null;
+/** One shard's frames in input order: their ids, and their scores unless the shard failed. */
+interface ShardFrames {
+  ids: string[];
+  scores: { data: Float32Array; dim: number } | null;
 }
 
 /** Every frame of the run in input order, read one shard at a time. */
-async function* framesInOrder(workDir: string, shards: ScoredShard[]): AsyncGenerator<FrameOutcome[]> {
+async function* shardFrames(workDir: string, shards: ScoredShard[]): AsyncGenerator<ShardFrames> {
   for (const { shard, scores: file } of shards) {
     if (file === null) {
-      const unscored: FrameOutcome[] = [];
+      const ids: string[] = [];
       for await (const record of readFasta(path.join(workDir, shard.nucleotide), { duplicateIds: 'allow' })) {
-        unscored.push({ id: record.id, score: null });
+        ids.push(record.id);
       }
-      yield unscored;
+      yield { ids, scores: null };
       continue;
     }
     const { ids, data, dim } = await readEmbeddings(file);
-    yield ids.map((id, row) => ({ id, score: { id, others: data[row * dim], virus: data[row * dim + 1] } }));
+    yield { ids, scores: { data, dim } };
   }
 }
 
-/** The frames with a look at the next one, so each record takes exactly its own. */
+/** The frames with a look at the next one's id, so each record takes exactly its own. */
 class FrameCursor {
-  private batch: FrameOutcome[] = [];
+  private shard: ShardFrames = { ids: [], scores: null };
   private at = 0;
-  private readonly batches: AsyncGenerator<FrameOutcome[]>;
+  private readonly shards: AsyncGenerator<ShardFrames>;
 
   constructor(workDir: string, shards: ScoredShard[]) {
-    this.batches = framesInOrder(workDir, shards);
+    this.shards = shardFrames(workDir, shards);
   }
 
-  async peek(): Promise<FrameOutcome | null> {
-    while (this.at === this.batch.length) {
-      const next = await this.batches.next();
+  /** The next frame's id; null after the last. */
+  async peek(): Promise<string | null> {
+    while (this.at === this.shard.ids.length) {
+      const next = await this.shards.next();
       if (next.done) return null;
-      this.batch = next.value;
+      this.shard = next.value;
       this.at = 0;
     }
-    return this.batch[this.at];
+    return this.shard.ids[this.at];
   }
 
-  take(): void {
-    this.at++;
+  /** Takes the frame peek() named: its scores, or null when its shard failed. */
+  take(): FrameScore | null {
+    const row = this.at++;
+    const { ids, scores } = this.shard;
+    if (!scores) return null;
+    const { data, dim } = scores;
+    return { id: ids[row], others: data[row * dim], virus: data[row * dim + 1] };
   }
 }
 
@@ -122,14 +128,14 @@ async function takeRecordFrames(
   let unscored = false;
   if (chunkIds.length === 0) return { scores, unscored };
   const own = new Set(chunkIds);
-  for (let frame = await frames.peek(); frame && own.has(modifiedId(frame.id)); frame = await frames.peek()) {
-    frames.take();
-    if (frame.score === null) {
+  for (let id = await frames.peek(); id !== null && own.has(modifiedId(id)); id = await frames.peek()) {
+    const score = frames.take();
+    if (score === null) {
       unscored = true;
       continue;
     }
-    scores.add(frame.score);
-    await results.add(predictionLine(frame.score));
+    scores.add(score);
+    await results.add(predictionLine(score));
   }
   return { scores, unscored };
 }
@@ -190,8 +196,8 @@ export async function writePredictionOutputs(
       overview.add(record, () => plotChunks(id, length, chunkSize, scores, minScore));
     }
     const left = await frames.peek();
-    if (left)
-      throw new Error(`internal: frame "${left.id}" belongs to no record of ${RECORDS_FILE} in order`);
+    if (left !== null)
+      throw new Error(`internal: frame "${left}" belongs to no record of ${RECORDS_FILE} in order`);
     await results.flush();
     await results.writer.commit();
     await writeHighestScore(outDir, sorter);

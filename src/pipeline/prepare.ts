@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AtomicFileWriter } from '../io/atomic-write';
 import { idBytes, quotedId, readFasta, type IdRename } from '../io/fasta';
@@ -11,10 +11,11 @@ import { countNonAcgt, identifyFrames } from './translate';
 // Stage 1 of predict: every input record is chunked and its six frames identified, in input order, into
 // shard pairs (nucleotide .fa for DNABERT-S, protein .faa for ESM-2, the same frame ids in the same
 // order), plus records.tsv listing every input record (id, length, non-ACGT bases, index of its input)
-// so none can vanish.
-// Ids are written back as the input's bytes. Everything is written to
-// temporary names and renamed only when all inputs were read without error, so a bad input leaves
-// nothing behind; the output is a pure function of the inputs, so redoing it after a kill is identical.
+// so none can vanish. Ids are written back as the input's bytes. Each shard pair is renamed into place
+// when it is full (so memory and open files do not grow with the number of shards), everything else
+// only when all inputs were read without error; an error removes the shards already in place, so a bad
+// input leaves nothing behind. The output is a pure function of the inputs, so redoing it after a kill
+// is identical.
 
 export const RECORDS_FILE = 'records.tsv';
 
@@ -51,6 +52,12 @@ export interface PrepareResult {
   frames: number;
   renames: IdRename[];
   intermediates: string[];
+}
+
+interface OpenShard {
+  nucleotide: AtomicFileWriter;
+  protein: AtomicFileWriter;
+  info: Shard;
 }
 
 /** Writers that all commit together or all abort. */
@@ -105,9 +112,9 @@ export async function prepareShards(options: PrepareOptions): Promise<PrepareRes
     renames: [],
     intermediates: [],
   };
+  let shard: OpenShard | null = null;
   try {
     const records = await writers.open(path.join(workDir, RECORDS_FILE));
-    let shard: { nucleotide: AtomicFileWriter; protein: AtomicFileWriter; info: Shard } | null = null;
     // every id of every input, about 50 bytes per id (src/io/id-set.ts)
     const seen = new IdSet();
     for (const [i, input] of options.inputs.entries()) {
@@ -161,8 +168,8 @@ export async function prepareShards(options: PrepareOptions): Promise<PrepareRes
               };
               result.shards.push(info);
               shard = {
-                nucleotide: await writers.open(path.join(workDir, info.nucleotide)),
-                protein: await writers.open(path.join(workDir, info.protein)),
+                nucleotide: await AtomicFileWriter.open(path.join(workDir, info.nucleotide)),
+                protein: await AtomicFileWriter.open(path.join(workDir, info.protein)),
                 info,
               };
             }
@@ -173,16 +180,32 @@ export async function prepareShards(options: PrepareOptions): Promise<PrepareRes
             await intermediate?.nucleotide.write(nucleotide);
             await intermediate?.protein.write(protein);
             result.frames++;
-            if (++shard.info.frames === shardSize) shard = null;
+            if (++shard.info.frames === shardSize) {
+              await commitShard(shard);
+              shard = null;
+            }
           }
         }
       }
     }
     options.onRecords?.(result.records);
+    if (shard) await commitShard(shard);
   } catch (error) {
     await writers.abortAll();
+    await shard?.nucleotide.abort();
+    await shard?.protein.abort();
+    await Promise.all(
+      result.shards.flatMap((info) =>
+        [info.nucleotide, info.protein].map((file) => rm(path.join(workDir, file), { force: true })),
+      ),
+    );
     throw error;
   }
   await writers.commitAll();
   return result;
+}
+
+async function commitShard(shard: OpenShard): Promise<void> {
+  await shard.nucleotide.commit();
+  await shard.protein.commit();
 }
