@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { DeviceError } from '../embed/devices';
 import { packageVersion } from '../native';
+import { PredictError } from '../pipeline/predict-errors';
 import { registerDemoCommand } from './commands/demo';
 import { registerDevicesCommand } from './commands/devices';
 import { registerEmbedCommand } from './commands/embed';
@@ -39,6 +40,7 @@ if (require.main === module) {
       console.error(`virnucpro: ${error.message}`);
       // options that cannot work are usage errors, like commander's own
       const usage = error instanceof DeviceError || error instanceof TypeError;
+      if (error instanceof PredictError) process.exit(error.exitCode);
       process.exit(usage ? 2 : process.exitCode && process.exitCode !== 0 ? process.exitCode : 1);
     });
 }

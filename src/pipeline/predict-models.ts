@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import yauzl, { type Entry } from 'yauzl';
+import { describeFileError } from '../io/file-errors';
 import { cachedSha256File, sha256File } from '../io/fingerprint';
 import {
   readManifest,
@@ -21,7 +23,47 @@ export interface ModelSet {
   classifier: LoadedManifest & ClassifierManifest;
 }
 
-const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+/** `file` as yauzl reads a zip: every central-directory entry, or the reason it cannot. */
+async function zipEntries(file: string): Promise<Entry[]> {
+  const zip = await yauzl.openPromise(file, { lazyEntries: true });
+  return new Promise((resolve, reject) => {
+    const entries: Entry[] = [];
+    zip.on('entry', (entry: Entry) => {
+      entries.push(entry);
+      zip.readEntry();
+    });
+    zip.on('end', () => {
+      zip.close();
+      resolve(entries);
+    });
+    zip.on('error', (error: Error) => {
+      zip.close();
+      reject(error);
+    });
+    zip.readEntry();
+  });
+}
+
+/**
+ * Why `file` is not a whole TorchScript archive, or null: the check that costs no model load. The
+ * archive is a zip whose central directory (at its end, so lost by any truncation) lists
+ * `<name>/data.pkl`, and whose entries lie within the file.
+ */
+async function archiveProblem(file: string): Promise<string | null> {
+  const { size } = await stat(file);
+  if (size === 0) return 'empty file';
+  let entries;
+  try {
+    entries = await zipEntries(file);
+  } catch (error) {
+    return `not a complete zip archive: ${(error as Error).message}`;
+  }
+  const outside = entries.find((entry) => entry.relativeOffsetOfLocalHeader + entry.compressedSize > size);
+  if (outside) return `${outside.fileName} ends past the end of the file (truncated)`;
+  if (!entries.some((entry) => /^[^/]+\/data\.pkl$/.test(entry.fileName)))
+    return 'no data.pkl in the archive';
+  return null;
+}
 
 async function checkModule(manifest: LoadedManifest): Promise<void> {
   const folder = path.resolve(manifest.dir);
@@ -31,26 +73,20 @@ async function checkModule(manifest: LoadedManifest): Promise<void> {
       throw new PredictError(`${manifest.dir}/manifest.json: ${file} is outside the model folder`, 'E_MODEL');
     }
   }
-  let handle;
+  let problem;
   try {
-    handle = await open(manifest.modulePath, 'r');
+    problem = await archiveProblem(manifest.modulePath);
   } catch (error) {
     throw new PredictError(
-      `${manifest.modulePath}: cannot read the model (${(error as Error).message})`,
+      `cannot read the model: ${describeFileError(error, manifest.modulePath)}`,
       'E_MODEL',
     );
   }
-  try {
-    const head = Buffer.alloc(4);
-    const { bytesRead } = await handle.read(head, 0, 4, 0);
-    if (bytesRead < 4 || !head.equals(ZIP_MAGIC)) {
-      throw new PredictError(
-        `${manifest.modulePath}: not a TorchScript archive (${bytesRead === 0 ? 'empty file' : 'wrong format'}); export the model again`,
-        'E_MODEL',
-      );
-    }
-  } finally {
-    await handle.close();
+  if (problem !== null) {
+    throw new PredictError(
+      `${manifest.modulePath}: not a TorchScript archive (${problem}); export the model again`,
+      'E_MODEL',
+    );
   }
 }
 

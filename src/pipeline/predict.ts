@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import {
@@ -16,6 +16,7 @@ import { engineOptionsSchema } from '../embed/options';
 import { embeddingPoolOptionsSchema } from '../embed/pool-schema';
 import { packageVersion } from '../native';
 import { writeFileAtomic } from '../io/atomic-write';
+import { stopsAllWrites as isUnwritable } from '../io/file-errors';
 import { fingerprintOf } from '../io/fingerprint';
 import { PREDICTION_PLOT } from './plot';
 import type { PredictOptions } from './predict-options';
@@ -155,18 +156,21 @@ function createPool(options: Options, models: ModelSet): EmbeddingPool {
   }
 }
 
-/** Every path this run may write in the folder (recorded so a later --force deletes exactly these). */
-function plannedFiles(options: Options, chunkSize: number): string[] {
-  const files = [...Object.values(FINAL_FILES), RUN_LOG, WORK_DIR];
+/**
+ * Every path this run may write in the folder (recorded so a later --force deletes exactly these), with
+ * those of the run it resumes (the same run, by its fingerprint). Kept embeddings are added by name
+ * when they are moved out of the work folder.
+ */
+function plannedFiles(options: Options, chunkSize: number, resumed: RunRecord | null): string[] {
+  const files = new Set([...Object.values(FINAL_FILES), RUN_LOG, WORK_DIR, ...(resumed?.files ?? [])]);
+  const add = (names: string[]) => names.forEach((name) => files.add(name));
   if (options.keepIntermediate) {
-    files.push(EMBEDDINGS_DIR);
-    for (const input of options.inputs)
-      files.push(...Object.values(intermediateNames(inputStem(input), chunkSize)));
+    for (const input of options.inputs) add(Object.values(intermediateNames(inputStem(input), chunkSize)));
   }
   if (options.report && path.resolve(path.dirname(options.report)) === path.resolve(options.outDir)) {
-    files.push(path.basename(options.report));
+    add([path.basename(options.report)]);
   }
-  return files;
+  return [...files];
 }
 
 export async function predict(input: PredictOptions, hooks: PredictHooks = {}): Promise<PredictResult> {
@@ -178,11 +182,12 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
     hooks.onEvent?.(event);
   };
   // Everything cheap is checked before anything is created.
+  await checkWritablePath(options.outDir, 'the output folder', 'folder');
+  if (options.report) await checkWritablePath(options.report, 'the report', 'file', [options.outDir]);
   await checkInputs(options.inputs, { rna: options.rna, renameDuplicates: options.renameDuplicates });
   const models = await loadModelSet(options.models, options.chunkSize);
   const chunkSize = models.classifier.chunk_size;
   const pool = createPool(options, models);
-  if (options.report) await checkWritablePath(options.report, 'the report');
   const { dtype, deterministic } = pool.numericOptions;
   const fingerprint = await runFingerprint(options.inputs, models, {
     dtype,
@@ -199,10 +204,10 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
     fingerprint,
     inputs: options.inputs,
   });
-  const record: RunRecord = {
+  let record: RunRecord = {
     format: 'virnucpro-run/1',
     fingerprint,
-    files: plannedFiles(options, chunkSize),
+    files: plannedFiles(options, chunkSize, folder.resumed),
     complete: false,
     version: packageVersion(),
     command: hooks.command ?? null,
@@ -237,7 +242,7 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
     if (options.keepIntermediate)
       files.intermediates = prepared.intermediates.map((name) => path.join(options.outDir, name));
     if (options.keepIntermediate && shards.failed.length === 0) {
-      await keepEmbeddings(folder);
+      record = await keepEmbeddings(folder, record);
       files.embeddings = path.join(options.outDir, EMBEDDINGS_DIR);
     }
     const result: PredictResult = {
@@ -348,7 +353,8 @@ async function prepareStage(
       signal,
     });
   } catch (error) {
-    if (error instanceof PredictInterrupted) throw error;
+    // stopped, or a full disk: the record stays, so --resume redoes this stage
+    if (error instanceof PredictInterrupted || isUnwritable(error)) throw error;
     // bad input: leave nothing behind
     await rm(folder.workDir, { recursive: true, force: true });
     await rm(folder.path('run.json'), { force: true });
@@ -508,25 +514,34 @@ function interruptedCheck(results: JobResult[], signal: AbortSignal | undefined)
  * recording that it finished) resumes from them instead of embedding again.
  */
 async function takeBackKeptEmbeddings(folder: RunFolder): Promise<void> {
-  for (const name of ['dnabert-s', 'esm2']) {
-    const kept = path.join(folder.path(EMBEDDINGS_DIR), name);
-    const work = path.join(folder.workDir, name);
-    if (existsSync(kept) && !existsSync(work)) {
-      await mkdir(folder.workDir, { recursive: true });
-      await rename(kept, work);
-    }
+  for (const kept of folder.resumed?.files ?? []) {
+    if (!kept.startsWith(`${EMBEDDINGS_DIR}/`) || !existsSync(folder.path(kept))) continue;
+    const work = path.join(folder.workDir, path.relative(EMBEDDINGS_DIR, kept));
+    await mkdir(path.dirname(work), { recursive: true });
+    await rename(folder.path(kept), work);
   }
 }
 
-/** --keep-intermediate: the shards' embeddings move out of the work folder of a complete run. */
-async function keepEmbeddings(folder: RunFolder): Promise<void> {
-  const kept = folder.path(EMBEDDINGS_DIR);
-  await mkdir(kept, { recursive: true });
-  for (const name of ['dnabert-s', 'esm2']) {
-    const from = path.join(folder.workDir, name);
-    const to = path.join(kept, name);
-    if (!existsSync(from)) continue;
-    await rm(to, { recursive: true, force: true });
-    await rename(from, to);
+/**
+ * --keep-intermediate: the shards' embeddings move out of the work folder of a complete run, one file at
+ * a time (a user's files under embeddings/ stay), each recorded as the run's own before it moves.
+ */
+async function keepEmbeddings(folder: RunFolder, record: RunRecord): Promise<RunRecord> {
+  const moves: { from: string; to: string }[] = [];
+  for (const model of ['dnabert-s', 'esm2']) {
+    const names = await readdir(path.join(folder.workDir, model)).catch(() => [] as string[]);
+    for (const name of names.filter((file) => file.endsWith('.safetensors'))) {
+      moves.push({
+        from: path.join(folder.workDir, model, name),
+        to: path.join(EMBEDDINGS_DIR, model, name),
+      });
+    }
   }
+  const kept = { ...record, files: [...new Set([...record.files, ...moves.map((move) => move.to)])] };
+  await folder.writeRecord(kept);
+  for (const { from, to } of moves) {
+    await mkdir(path.dirname(folder.path(to)), { recursive: true });
+    await rename(from, folder.path(to));
+  }
+  return kept;
 }

@@ -3,6 +3,7 @@ import { access, constants, mkdir, open, readdir, readFile, rm, rmdir, stat } fr
 import os from 'node:os';
 import path from 'node:path';
 import { isTemporaryName, writeFileAtomic } from '../io/atomic-write';
+import { describeFileError } from '../io/file-errors';
 import { PredictError } from './predict-errors';
 
 // The output folder of predict: its layout, the run record (run.json), the lock that keeps a second run
@@ -12,7 +13,7 @@ export const WORK_DIR = '.virnucpro-work';
 export const RUN_RECORD = 'run.json';
 /** what the CLI printed during the run(s) in the folder */
 export const RUN_LOG = 'virnucpro.log';
-const LOCK_FILE = '.virnucpro.lock';
+export const LOCK_FILE = '.virnucpro.lock';
 
 export type Fingerprint = Record<string, unknown>;
 
@@ -45,32 +46,66 @@ export interface RunRecord {
 
 const forbiddenRoots = ['/proc', '/sys', '/dev'];
 
-/** Refuses an output or report path that cannot hold files, before anything is created. */
-export async function checkWritablePath(target: string, what: string): Promise<void> {
-  const resolved = path.resolve(target);
-  if (forbiddenRoots.some((root) => resolved === root || resolved.startsWith(`${root}/`))) {
-    throw new PredictError(
-      `${target}: ${what} cannot be under ${resolved.split('/')[1] ? `/${resolved.split('/')[1]}` : '/'}`,
-      'E_USAGE',
-    );
-  }
-  // the nearest existing ancestor must be a writable folder
+function usageError(target: string, reason: string): PredictError {
+  return new PredictError(`${target}: ${reason}`, 'E_USAGE');
+}
+
+/** The nearest existing path at or above `resolved` (a folder, unless a file stands in the way). */
+async function nearestExisting(
+  target: string,
+  resolved: string,
+): Promise<{ path: string; isDirectory: boolean }> {
   let existing = resolved;
-  while (!existsSync(existing)) existing = path.dirname(existing);
-  const info = await stat(existing);
-  if (existing === resolved && what === 'the output folder' && !info.isDirectory()) {
-    throw new PredictError(`${target}: exists and is not a folder`, 'E_USAGE');
+  for (;;) {
+    try {
+      return { path: existing, isDirectory: (await stat(existing)).isDirectory() };
+    } catch (error) {
+      const { code } = error as NodeJS.ErrnoException;
+      const missing = code === 'ENOENT' || code === 'ENOTDIR';
+      if (!missing || existing === path.dirname(existing)) {
+        throw usageError(target, describeFileError(error, existing));
+      }
+      existing = path.dirname(existing);
+    }
   }
-  const folder = info.isDirectory() ? existing : path.dirname(existing);
-  if (existing === resolved && !info.isDirectory() && what !== 'the output folder') {
-    await access(resolved, constants.W_OK).catch(() => {
-      throw new PredictError(`${target}: ${what} is not writable`, 'E_USAGE');
-    });
-    return;
-  }
-  await access(folder, constants.W_OK | constants.X_OK).catch(() => {
-    throw new PredictError(`${target}: ${what} cannot be written (${folder} is not writable)`, 'E_USAGE');
+}
+
+async function checkWritableFolder(target: string, folder: string, what: string): Promise<void> {
+  await access(folder, constants.W_OK | constants.X_OK).catch((error: unknown) => {
+    throw usageError(target, `${what} cannot be written (${describeFileError(error, folder)})`);
   });
+}
+
+/**
+ * Refuses a path that cannot become `what` (an output folder when `kind` is 'folder', a file written
+ * atomically beside its name otherwise) before anything is created: under /proc, /sys or /dev (where
+ * even creating a folder may never return), below a file, or in a folder this process cannot write.
+ * `createdFolders` are folders the run itself creates first (the report inside the output folder).
+ */
+export async function checkWritablePath(
+  target: string,
+  what: string,
+  kind: 'folder' | 'file',
+  createdFolders: string[] = [],
+): Promise<void> {
+  const resolved = path.resolve(target);
+  const root = forbiddenRoots.find((name) => resolved === name || resolved.startsWith(`${name}/`));
+  if (root) throw usageError(target, `${what} cannot be under ${root}`);
+  const existing = await nearestExisting(target, resolved);
+  if (existing.path === resolved) {
+    if (kind === 'folder' && !existing.isDirectory) throw usageError(target, 'exists and is not a folder');
+    if (kind === 'file' && existing.isDirectory) throw usageError(target, `${what} is a folder`);
+  }
+  if (!existing.isDirectory && existing.path !== resolved) {
+    throw usageError(target, `${existing.path} is a file, not a folder`);
+  }
+  const parent = path.dirname(resolved);
+  if (kind === 'file' && existing.path !== resolved && existing.path !== parent) {
+    const created = createdFolders.some((folder) => path.resolve(folder) === parent);
+    if (!created) throw usageError(target, `the folder ${path.dirname(target)} does not exist`);
+  }
+  const folder = existing.isDirectory ? existing.path : parent;
+  await checkWritableFolder(target, folder, what);
 }
 
 function processAlive(pid: number): boolean {
@@ -119,7 +154,7 @@ export class RunFolder {
    * refused. On a refusal nothing is left behind.
    */
   static async claim(dir: string, options: ClaimOptions): Promise<RunFolder> {
-    await checkWritablePath(dir, 'the output folder');
+    await checkWritablePath(dir, 'the output folder', 'folder');
     const createdFolder = !existsSync(dir);
     await mkdir(dir, { recursive: true });
     try {
@@ -159,9 +194,10 @@ export class RunFolder {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
+      const text = await readFile(file, 'utf8').catch(() => '');
       let owner: { pid?: number; host?: string } = {};
       try {
-        owner = JSON.parse(await readFile(file, 'utf8')) as typeof owner;
+        owner = JSON.parse(text) as typeof owner;
       } catch {
         // a lock being written this instant, or garbage: treat as held unless its process is gone
       }
@@ -173,7 +209,8 @@ export class RunFolder {
           'E_LOCKED',
         );
       }
-      await rm(file, { force: true });
+      // remove only the lock read as stale: another run may have taken it over this instant
+      if ((await readFile(file, 'utf8').catch(() => null)) === text) await rm(file, { force: true });
     }
     throw new PredictError(`${dir}: could not take the folder's lock`, 'E_LOCKED');
   }
@@ -221,16 +258,27 @@ export class RunFolder {
     return this;
   }
 
-  /** --force: deletes the files the recorded run listed as its own, never an input of this run. */
+  /**
+   * --force: deletes the files the recorded run listed as its own (its work folder whole), never an
+   * input of this run, then the folders that deleting left empty.
+   */
   private async removeRecordedFiles(inputs: string[]): Promise<void> {
     const record = this.resumed;
     if (!record) return;
     const protectedPaths = new Set(inputs.map((input) => path.resolve(input)));
     const root = path.resolve(this.dir);
+    const folders = new Set<string>();
     for (const name of [...record.files, RUN_RECORD]) {
       const full = path.resolve(this.dir, name);
       if (!full.startsWith(`${root}${path.sep}`) || protectedPaths.has(full)) continue;
-      await rm(full, { recursive: true, force: true });
+      if (name === WORK_DIR) await rm(full, { recursive: true, force: true });
+      else await rm(full, { force: true }).catch(() => undefined); // a folder is left alone
+      for (let folder = path.dirname(full); folder !== root; folder = path.dirname(folder))
+        folders.add(folder);
+    }
+    // deepest first, so a parent empties after its children
+    for (const folder of [...folders].sort((a, b) => b.length - a.length)) {
+      await rmdir(folder).catch(() => undefined);
     }
   }
 

@@ -18,12 +18,11 @@ export interface TinyModels {
   dnabert: string;
 }
 
-/** Writes the tiny ESM-2 and DNABERT-S exports into a fresh temporary folder. */
-export function exportTinyModels(): TinyModels {
+/** Writes the tiny exports (ESM-2, DNABERT-S and the classifier; weights from `seed`) into a fresh temporary folder. */
+export function exportTinyModels(seed = 0): TinyModels {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'virnucpro-tiny-'));
-  execFileSync(systemPython, [path.join(root, 'scripts', 'export-models.py'), 'tiny', '--out', dir], {
-    stdio: 'pipe',
-  });
+  const script = path.join(root, 'scripts', 'export-models.py');
+  execFileSync(systemPython, [script, 'tiny', '--out', dir, '--seed', String(seed)], { stdio: 'pipe' });
   return { esm2: path.join(dir, 'esm2'), dnabert: path.join(dir, 'dnabert-s') };
 }
 
@@ -139,6 +138,17 @@ export function runCli(
     child.on('spawn', () => options.onStart?.(child.pid as number));
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+}
+
+/** Runs the built CLI, killed with SIGKILL if it has not exited by itself within `seconds`. */
+export async function runCliWithin(args: string[], seconds: number): Promise<CliResult> {
+  let pid = 0;
+  const watchdog = setTimeout(() => process.kill(pid, 'SIGKILL'), seconds * 1000);
+  try {
+    return await runCli(args, { onStart: (started) => (pid = started) });
+  } finally {
+    clearTimeout(watchdog);
+  }
 }
 
 export function readReport(file: string): {

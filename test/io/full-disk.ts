@@ -8,8 +8,9 @@ import path from 'node:path';
 
 const pageBytes = 4096;
 
-function mountTmpfs(dir: string, kilobytes: number): void {
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${kilobytes}k`, 'tmpfs', dir], { stdio: 'pipe' });
+function mountTmpfs(dir: string, kilobytes: number, readOnly = false): void {
+  const options = `size=${kilobytes}k${readOnly ? ',ro' : ''}`;
+  execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'pipe' });
 }
 
 /** Why a tmpfs cannot be mounted here, or null when it can. */
@@ -38,14 +39,17 @@ export function describeOnTmpfs(name: string, body: () => void): void {
   }
 }
 
-/** A tmpfs of that many kilobytes mounted on a fresh folder; unmount() removes both. */
-export function smallDisk(kilobytes: number): {
+/** A tmpfs of that many kilobytes (read-only if asked) mounted on a fresh folder; unmount() removes both. */
+export function smallDisk(
+  kilobytes: number,
+  readOnly = false,
+): {
   dir: string;
   resize: (kilobytes: number) => void;
   unmount: () => void;
 } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'virnucpro-full-disk-'));
-  mountTmpfs(dir, kilobytes);
+  mountTmpfs(dir, kilobytes, readOnly);
   return {
     dir,
     resize: (size) => execFileSync('mount', ['-o', `remount,size=${size}k`, dir], { stdio: 'pipe' }),

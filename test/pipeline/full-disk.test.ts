@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { injectShortWriteVariable } from '../../src/io/atomic-write';
+import { RUN_RECORD } from '../../src/pipeline/run-folder';
 import { runCli } from '../embed/helpers';
 import * as fullDisk from '../io/full-disk';
 
@@ -13,7 +14,7 @@ import * as fullDisk from '../io/full-disk';
 // run's) or absent and no temporary file; `--resume` once there is room gives the uninterrupted files.
 
 const root = path.resolve(__dirname, '..', '..');
-const RUN_FILE = '.virnucpro-run.json';
+const RUN_FILE = RUN_RECORD;
 
 let dir: string;
 let models: string;

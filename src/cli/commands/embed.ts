@@ -3,6 +3,7 @@ import { writeFileAtomic } from '../../io/atomic-write';
 import { addEngineOptions, engineOptionsFrom } from '../arguments';
 import { createEmbeddingPool, type EmbedFilesResult, type Job, type PoolEvent } from '../../embed';
 import { stopsAllWrites } from '../../embed/job-errors';
+import { checkWritablePath } from '../../pipeline/run-folder';
 
 const inputOf = (job: Job): string => (typeof job.input === 'string' ? job.input : job.input.join(', '));
 
@@ -50,6 +51,9 @@ export function registerEmbedCommand(program: Command): void {
     .option('--verbose', 'also print a line per forward batch')
     .argument('<files...>', 'FASTA files (plain or .gz)')
     .action(async (files: string[], options) => {
+      // paths and devices (the pool's constructor) are checked before anything is created
+      await checkWritablePath(options.out, 'the output folder', 'folder');
+      if (options.report) await checkWritablePath(options.report, 'the report', 'file', [options.out]);
       const pool = createEmbeddingPool({
         ...engineOptionsFrom(options),
         models: [options.model],
