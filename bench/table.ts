@@ -121,6 +121,17 @@ function embeddedCounts(run: PredictRun): string {
     .join(', ');
 }
 
+/** `12.0 s / 10.0 s, CPU 1.10x`: the wall seconds of both runs of a ratio and their CPU seconds' ratio. */
+function againstSeconds(
+  run: { wallSeconds: number; cpuSeconds: number },
+  base: { wallSeconds: number; cpuSeconds: number },
+): string {
+  return (
+    `${run.wallSeconds.toFixed(1)} s / ${base.wallSeconds.toFixed(1)} s, ` +
+    `CPU ${(run.cpuSeconds / base.cpuSeconds).toFixed(2)}x`
+  );
+}
+
 /** The cross-file batching, dedup and deterministic rows; absent in results from before these cases. */
 function batchingAndPredictRows(sections: Partial<Measurements>): TableRow[] {
   const rows: TableRow[] = [];
@@ -133,7 +144,7 @@ function batchingAndPredictRows(sections: Partial<Measurements>): TableRow[] {
       target: '<= 1.15x',
       context:
         `${x.files} x ${x.sequencesPerFile} vs 1 x ${count(x.files * x.sequencesPerFile)}: ` +
-        `${x.manyFiles.wallSeconds.toFixed(1)} s / ${x.oneFile.wallSeconds.toFixed(1)} s; ` +
+        `${againstSeconds(x.manyFiles, x.oneFile)}; ` +
         `batches ${sides.map((r) => r.batches).join(' vs ')}, ` +
         `padded tokens ${sides.map((r) => count(r.paddedTokens)).join(' vs ')} (real ${count(x.oneFile.tokens)})`,
     });
@@ -146,7 +157,7 @@ function batchingAndPredictRows(sections: Partial<Measurements>): TableRow[] {
       target: 'about 1x',
       context:
         `${count(d.doubled.records)} vs ${count(d.unique.records)} records, ${d.models}: ` +
-        `${d.doubled.wallSeconds.toFixed(1)} s / ${d.unique.wallSeconds.toFixed(1)} s; embedded ` +
+        `${againstSeconds(d.doubled, d.unique)}; embedded ` +
         `${embeddedCounts(d.doubled)} vs ${embeddedCounts(d.unique)}`,
     });
   }
@@ -157,13 +168,13 @@ function batchingAndPredictRows(sections: Partial<Measurements>): TableRow[] {
       figure: 'predict --deterministic, 1 worker / default',
       value: ratioValue(t.spread, 2),
       target: '<= 1.25x',
-      context: `${workload}: ${t.oneWorker.wallSeconds.toFixed(1)} s / ${t.standard.wallSeconds.toFixed(1)} s`,
+      context: `${workload}: ${againstSeconds(t.oneWorker, t.standard)}`,
     });
     rows.push({
       figure: 'predict --deterministic, 2 workers / default',
       value: ratioValue(t.twoWorkersSpread, 2),
       target: '<= 1.25x',
-      context: `${workload}: ${t.twoWorkers.wallSeconds.toFixed(1)} s / ${t.standard.wallSeconds.toFixed(1)} s`,
+      context: `${workload}: ${againstSeconds(t.twoWorkers, t.standard)}`,
     });
   }
   return rows;
