@@ -3,7 +3,6 @@ import { writeEmbeddingsFile } from '../io/embeddings-file';
 import type { AtomicFileWriter } from '../io/atomic-write';
 import { readFasta } from '../io/fasta';
 import { SequenceOutOfMemoryError, type RunStats } from './batch-runner';
-import type { EmbeddingCache } from './embedding-cache';
 import {
   concatTokenized,
   selectTokenized,
@@ -75,7 +74,6 @@ export interface GroupHooks {
 export async function runEmbedGroup(
   model: EmbeddingModel,
   prepared: PreparedJob[],
-  cache: EmbeddingCache,
   hooks: GroupHooks = {},
 ): Promise<void> {
   const starts: number[] = [];
@@ -89,18 +87,13 @@ export async function runEmbedGroup(
     while (starts[j] > index) j--;
     return j;
   };
-  // the first occurrence of each sequence the cache does not hold is computed
-  const cached = new Map<string, Float32Array>();
+  // the first occurrence of each sequence is computed; the others reuse its vector
   const computedAt = new Map<string, number>();
   const computed: number[] = [];
   keys.forEach((key, index) => {
-    if (computedAt.has(key) || cached.has(key)) return;
-    const vector = cache.get(key);
-    if (vector) cached.set(key, vector);
-    else {
-      computedAt.set(key, computed.length);
-      computed.push(index);
-    }
+    if (computedAt.has(key)) return;
+    computedAt.set(key, computed.length);
+    computed.push(index);
   });
   let result;
   try {
@@ -124,13 +117,9 @@ export async function runEmbedGroup(
   hooks.onEmbedded?.(result.stats);
   const { dim } = model;
   const vectorOf = (key: string): Float32Array => {
-    const at = computedAt.get(key);
-    return at === undefined
-      ? (cached.get(key) as Float32Array)
-      : result.embeddings.subarray(at * dim, (at + 1) * dim);
+    const at = computedAt.get(key) as number;
+    return result.embeddings.subarray(at * dim, (at + 1) * dim);
   };
-  for (const [k, index] of computed.entries())
-    cache.set(keys[index], result.embeddings.subarray(k * dim, (k + 1) * dim));
   let next = 0;
   for (const [j, part] of prepared.entries()) {
     const rows = part.ids.length;

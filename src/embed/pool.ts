@@ -60,6 +60,8 @@ interface Tracked {
   key: string;
   job: Job;
   bytes: number;
+  /** see batchGroups */
+  group: string;
   run: RunState;
 }
 
@@ -82,8 +84,43 @@ interface Slot {
   tracked: Map<string, Tracked>;
 }
 
-/** Bytes of input a persistent worker may hold beyond two jobs: room to fill batches across small files. */
+/** Bytes of input a persistent worker may hold beyond two jobs. */
 const PREFETCH_BYTES = 4 << 20;
+/** Input bytes of the embed jobs batched together (small files share batches). */
+const GROUP_BYTES = 4 << 20;
+
+/**
+ * The jobs batched together, as a pure function of the job list (so a rerun groups alike): embed jobs
+ * of one model in the order given, a new group when the next job would take the group past
+ * GROUP_BYTES; each classify job alone. Keyed `<model>#<n>` or `classify#<job id>`.
+ */
+export function batchGroups<T>(
+  items: T[],
+  jobOf: (item: T) => Job,
+  bytesOf: (item: T) => number,
+): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  const open = new Map<string, { key: string; bytes: number; count: number }>();
+  for (const item of items) {
+    const job = jobOf(item);
+    let key = `classify#${job.id}`;
+    if (job.kind === 'embed') {
+      let current = open.get(job.model);
+      if (!current || (current.bytes > 0 && current.bytes + bytesOf(item) > GROUP_BYTES)) {
+        current = {
+          key: `${job.model}#${current ? current.count + 1 : 0}`,
+          bytes: 0,
+          count: current ? current.count + 1 : 0,
+        };
+        open.set(job.model, current);
+      }
+      current.bytes += bytesOf(item);
+      key = current.key;
+    }
+    groups.set(key, [...(groups.get(key) ?? []), item]);
+  }
+  return groups;
+}
 
 const noStats: JobStats = { sequences: 0, embedded: 0, tokens: 0 };
 
@@ -167,27 +204,44 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
     let resolve = () => {};
     const finished = new Promise<void>((done) => (resolve = done));
     const run: RunState = { results: new Map(), total: jobs.length, done: 0, resolve };
-    const queued: Tracked[] = [];
-    // one job at a time: thousands of shards opened at once would run out of file descriptors
+    // One job at a time: thousands of shards opened at once would run out of file descriptors.
+    const checked: { job: Job; bytes: number; complete: boolean }[] = [];
     for (const job of jobs) {
       if (this.closing) break; // close() ran while inputs were checked: the rest stay interrupted
-      if ((await embeddingsFileState(job.output, job.fingerprint)) === 'complete') {
-        run.results.set(job.id, { id: job.id, status: 'skipped', output: job.output, stats: noStats });
-        this.emit('progress', { type: 'job-skipped', job });
-        continue;
-      }
+      const complete = (await embeddingsFileState(job.output, job.fingerprint)) === 'complete';
       const inputs = typeof job.input === 'string' ? [job.input] : job.input;
       let bytes = 0;
       try {
         for (const input of inputs) bytes += (await stat(input)).size;
-        await mkdir(path.dirname(job.output), { recursive: true });
+        if (!complete) await mkdir(path.dirname(job.output), { recursive: true });
       } catch (error) {
-        const { message } = error as Error;
-        run.results.set(job.id, { id: job.id, status: 'failed', code: 'E_INPUT', message, stats: noStats });
-        this.emit('progress', { type: 'job-failed', job, code: 'E_INPUT', message });
+        if (!complete) {
+          const { message } = error as Error;
+          run.results.set(job.id, { id: job.id, status: 'failed', code: 'E_INPUT', message, stats: noStats });
+          this.emit('progress', { type: 'job-failed', job, code: 'E_INPUT', message });
+          continue;
+        }
+      }
+      checked.push({ job, bytes, complete });
+    }
+    // A group is skipped only when all of it is complete: otherwise it runs whole again, so a resumed
+    // run batches every sequence as an uninterrupted one did and writes the same bytes.
+    const groups = batchGroups(
+      checked,
+      (item) => item.job,
+      (item) => item.bytes,
+    );
+    const queued: Tracked[] = [];
+    for (const [group, members] of groups) {
+      if (members.every((item) => item.complete)) {
+        for (const { job } of members) {
+          run.results.set(job.id, { id: job.id, status: 'skipped', output: job.output, stats: noStats });
+          this.emit('progress', { type: 'job-skipped', job });
+        }
         continue;
       }
-      queued.push({ key: String(this.nextKey++), job, bytes, run });
+      for (const { job, bytes } of members)
+        queued.push({ key: String(this.nextKey++), job, bytes, group, run });
     }
     if (queued.length === 0 || this.closing) resolve();
     else {
@@ -239,7 +293,7 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
       const slot = this.slots[index];
       for (const item of tracked) slot.tracked.set(item.key, item);
       const worker = slot.process ?? this.spawn(slot);
-      worker.send(tracked.map((item) => ({ ...item.job, id: item.key })));
+      worker.send(tracked.map((item) => ({ ...item.job, id: item.key, group: item.group })));
       if (!this.config.persistent) worker.closeWhenIdle();
     }
   }

@@ -42,7 +42,10 @@ export interface WorkerCounters {
   oomSplits: number;
 }
 
-export type ParentMessage = { type: 'jobs'; jobs: Job[] } | { type: 'close' };
+/** A job as a worker gets it: the worker batches the embed jobs of one group together. */
+export type WorkerJob = Job & { group: string };
+
+export type ParentMessage = { type: 'jobs'; jobs: WorkerJob[] } | { type: 'close' };
 
 /** What a worker found at start: the environment its addon saw, and the batch budget per model. */
 export interface WorkerSetup {

@@ -2,7 +2,7 @@
 // no processes: the pool drives it and tests drive it directly.
 //
 // Jobs are dispatched largest first (a big file started last would leave the other workers idle at the
-// end). A persistent worker is handed more than one job at a time: at least two, so it reads and
+// end), and the jobs of one group together, to one worker, which batches them together. A persistent worker is handed more than one job at a time: at least two, so it reads and
 // tokenizes the next while one runs, and small files until `prefetchBytes` are in flight, so it can fill
 // its batches across file boundaries. A load-per-file worker gets exactly one job per process.
 
@@ -17,6 +17,8 @@ export interface SchedulerConfig {
 export interface SchedulableJob {
   /** input size: the dispatch order and the prefetch measure */
   bytes: number;
+  /** jobs of one group are batched together, so they always go to one worker at once */
+  group: string;
 }
 
 interface Entry<J> {
@@ -96,9 +98,13 @@ export class Scheduler<J extends SchedulableJob> {
       if (best === -1) break;
       const entry = this.queue.shift() as Entry<J>;
       const slot = this.slots[best];
-      slot.inflight.push(entry);
+      const members = [entry, ...this.queue.filter((other) => other.job.group === entry.job.group)];
+      for (const member of members.slice(1)) this.queue.splice(this.queue.indexOf(member), 1);
+      for (const member of members) {
+        slot.inflight.push(member);
+        assignments.push({ slot: best, job: member.job });
+      }
       slot.alive = true;
-      assignments.push({ slot: best, job: entry.job });
     }
     return assignments;
   }

@@ -4,7 +4,6 @@
 import type { AtomicFileWriter } from '../io/atomic-write';
 import { native } from '../native';
 import { loadClassifier, runClassifyJob, type LoadedClassifier } from './classify-job';
-import { EmbeddingCache } from './embedding-cache';
 import { EmbeddingModel } from './embedding-model';
 import { prepareEmbedJob, runEmbedGroup, type PreparedJob } from './embed-job';
 import { errorPayload, JobError } from './job-errors';
@@ -15,23 +14,16 @@ import {
   zeroCounters,
   type ParentMessage,
   type WorkerConfig,
+  type WorkerJob,
   type WorkerMessage,
 } from './protocol';
 
 const config = JSON.parse(process.env[workerConfigVariable] ?? 'null') as WorkerConfig;
 const counters = zeroCounters();
-const queue: Job[] = [];
+const queue: WorkerJob[] = [];
 const preparing = new Map<string, Promise<PreparedJob>>();
 const models = new Map<string, EmbeddingModel>();
-const caches = new Map<EmbeddingModel, EmbeddingCache>();
-/** vectors kept per model for sequences met again (see embedding-cache.ts) */
-const CACHE_BYTES = 256 << 20;
 
-function cacheOf(model: EmbeddingModel): EmbeddingCache {
-  let cache = caches.get(model);
-  if (!cache) caches.set(model, (cache = new EmbeddingCache(CACHE_BYTES)));
-  return cache;
-}
 let classifier: LoadedClassifier | null = null;
 let ready = false;
 let busy = false;
@@ -119,7 +111,7 @@ async function runEmbedJobs(jobs: EmbedJob[]): Promise<void> {
   const model = modelOf(prepared[0].job);
   const written = new Set<EmbedJob>();
   try {
-    await runEmbedGroup(model, prepared, cacheOf(model), {
+    await runEmbedGroup(model, prepared, {
       onBatch: ({ jobIds, sequences, tokens }) =>
         send({ type: 'progress', jobIds, model: model.manifest.dir, sequences, tokens }),
       onEmbedded: (stats) => {

@@ -1,4 +1,5 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { batchGroups } from '../../src/embed/pool';
 import path from 'node:path';
 import { createEmbeddingPool, embedSequences, type PoolEvent } from '../../src';
 import {
@@ -174,6 +175,62 @@ describe('cross-file batching', () => {
         ['job1', 'failed', 'E_INPUT'],
       ]);
       expect(results[1].message).toMatch(/bad\.faa:3/);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('batchGroups', () => {
+  const embed = (id: string, model: string) =>
+    ({ id, kind: 'embed', input: id, output: id, model, fingerprint: '' }) as const;
+  it('groups embed jobs per model in order up to 4 MiB, and each classify job alone', () => {
+    const MiB = 1 << 20;
+    const items = [
+      { job: embed('a', 'esm'), bytes: 3 * MiB },
+      { job: embed('b', 'dna'), bytes: 1 },
+      { job: embed('c', 'esm'), bytes: MiB },
+      { job: embed('d', 'esm'), bytes: 1 },
+      { job: { ...embed('e', 'cls'), kind: 'classify' as const, input: ['x'] }, bytes: 9 },
+    ];
+    const groups = batchGroups(
+      items,
+      (item) => item.job,
+      (item) => item.bytes,
+    );
+    expect([...groups].map(([key, members]) => [key, members.map((m) => m.job.id)])).toEqual([
+      ['esm#0', ['a', 'c']],
+      ['dna#0', ['b']],
+      ['esm#1', ['d']],
+      ['classify#e', ['e']],
+    ]);
+  });
+});
+
+describe('rerun after an interruption', () => {
+  it('recomputes a partly written batch group whole, so the files equal an uninterrupted run byte for byte', async () => {
+    const dir = temporaryDir('pool-rerun');
+    const random = seededRandom(16);
+    const files = Array.from({ length: 8 }, (_, f) =>
+      writeFasta(
+        path.join(dir, `part${f}.faa`),
+        Array.from({ length: 12 }, (_, r) => ({
+          id: `p${f}_${r}`,
+          sequence: randomSequence(random, proteinAlphabet, 20, 160),
+        })),
+      ),
+    );
+    const pool = createEmbeddingPool({ models: [models.esm2], tokensPerBatch: 900 });
+    try {
+      const out = path.join(dir, 'out');
+      await pool.embedFiles(files, out);
+      const first = files.map((_, f) => readFileSync(path.join(out, `part${f}.safetensors`)));
+      for (const f of [1, 4, 6]) unlinkSync(path.join(out, `part${f}.safetensors`));
+      const rerun = await pool.embedFiles(files, out);
+      expect(rerun.failed).toEqual([]);
+      files.forEach((_, f) =>
+        expect(readFileSync(path.join(out, `part${f}.safetensors`)).equals(first[f])).toBe(true),
+      );
     } finally {
       await pool.close();
     }

@@ -2,7 +2,7 @@ import { Scheduler } from '../../src/embed/scheduler';
 
 // The pool's dispatch rules, driven without processes.
 
-const job = (name: string, bytes: number) => ({ name, bytes });
+const job = (name: string, bytes: number, group = name) => ({ name, bytes, group });
 type TestJob = ReturnType<typeof job>;
 const names = (jobs: { job: TestJob }[] | TestJob[]) =>
   jobs.map((entry) => ('job' in entry ? entry.job.name : entry.name));
@@ -76,6 +76,17 @@ describe('Scheduler', () => {
     const second = scheduler.exited(1, 'model.pt: not a TorchScript archive');
     expect(second.failed.map((f) => f.code)).toEqual(['E_WORKER_START', 'E_WORKER_START', 'E_WORKER_START']);
     expect(scheduler.queued).toBe(0);
+  });
+
+  it('sends the jobs of one group together, to one worker', () => {
+    const scheduler = new Scheduler<TestJob>({ slots: 2, persistent: true, maxRetries: 1, prefetchBytes: 0 });
+    scheduler.enqueue([job('a1', 50, 'a'), job('b', 40), job('a2', 30, 'a'), job('a3', 1, 'a')]);
+    expect(scheduler.assign().map((a) => [a.slot, a.job.name])).toEqual([
+      [0, 'a1'],
+      [0, 'a2'],
+      [0, 'a3'],
+      [1, 'b'],
+    ]);
   });
 
   it('drains the queue on close', () => {

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { injectShortWriteVariable } from '../../src/io/atomic-write';
-import { RUN_RECORD } from '../../src/pipeline/run-folder';
+import { RUN_LOG, RUN_RECORD } from '../../src/pipeline/run-folder';
 import { runCli } from '../embed/helpers';
 import * as fullDisk from '../io/full-disk';
 
@@ -55,6 +55,7 @@ beforeAll(async () => {
   if (run.code !== 0) throw new Error(run.stderr);
   reference = fullDisk.filesUnder(out);
   reference.delete(RUN_FILE); // holds the output path
+  reference.delete(RUN_LOG); // a resumed run appends to it
 }, 300_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -66,7 +67,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function referenceName(name: string): string | null {
   const work = /^\.virnucpro-work\/((dnabert-s|esm2)\/[^/]+\.safetensors)$/.exec(name);
   if (work) return path.join('embeddings', work[1]);
-  return name === RUN_FILE || name.startsWith('.virnucpro-work/') ? null : name;
+  return name === RUN_FILE || name === RUN_LOG || name.startsWith('.virnucpro-work/') ? null : name;
 }
 
 function expectFullDiskFailure(
@@ -84,6 +85,7 @@ async function expectResumeFinishes(out: string, extra: string[] = []): Promise<
   expect(run.code).toBe(0);
   const files = fullDisk.filesUnder(out);
   files.delete(RUN_FILE);
+  files.delete(RUN_LOG);
   expect(fullDisk.sizesOf(files)).toEqual(fullDisk.sizesOf(reference));
   fullDisk.expectNothingIncomplete(out, reference, referenceName);
 }
