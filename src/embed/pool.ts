@@ -19,6 +19,9 @@ import {
 import { Scheduler } from './scheduler';
 import { WorkerProcess } from './worker-process';
 
+// Longer than most files: the pool's bookkeeping of slots, runs, results and events is one concept;
+// dispatch rules are in scheduler.ts and processes in worker-process.ts.
+
 export interface PoolConfig extends EngineOptions {
   /** embedding model folders; every worker loads each once */
   models: string[];

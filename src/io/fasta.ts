@@ -6,6 +6,8 @@ import { createGunzip } from 'node:zlib';
 import { describeFileError } from './file-errors';
 import { IdSet, type SeenIds } from './id-set';
 
+// Longer than most files: a byte-level streaming FASTA reader with its error reporting is one concept.
+//
 // Ids and descriptions are read as Latin-1, one character per byte, so an id is kept as the bytes of
 // the input end to end (UTF-8 or not); write text holding ids back with `idBytes`.
 

@@ -18,6 +18,9 @@ import {
 import { RUN_RECORD } from './run-folder';
 import { MANIFEST_HEADER, shardFile } from './split';
 
+// Longer than most files: merge's checks (every shard and record exactly once) and its streaming join
+// are one concept.
+//
 // `merge`: the predict folders of the shards of one `split` into the files one predict run over the
 // whole input writes. Rows are put back in input order by walking split's manifest, which also proves
 // that every record appears exactly once: each shard's summary must list that shard's records of the

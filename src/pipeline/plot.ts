@@ -5,6 +5,8 @@ import { packageRoot } from '../native';
 import { chunkSpans } from './chunk';
 import { chunkIsVirus, type ChunkScores, type RecordCall } from './prediction-files';
 
+// Longer than most files: most of it is the one vega-lite specification of the run overview.
+//
 // prediction_plot.svg, a one-page overview of a run: the distribution of the records' best virus
 // scores, the records by call, and the score tracks of the best-scoring records (or the named ones):
 // each chunk a segment at its real position and best virus score, coloured by its call, the spans where

@@ -37,6 +37,9 @@ import { prepareShards, type PrepareResult } from './prepare';
 import { checkWritablePath, RUN_LOG, RUN_RECORD, RunFolder, WORK_DIR, type RunRecord } from './run-folder';
 import { VIRAL_HITS, writeViralHits } from './viral-hits';
 
+// Longer than the other files: predict's stages in order (checks, folder, prepare, the jobs it gives the
+// pool, outputs, run record) read best as one list; the work inside each stage lives in its own file.
+//
 // `predict`: FASTA in, VirNucPro's prediction files out, as a list of stages. Each stage reads what the
 // previous one wrote in OUTDIR/.virnucpro-work, every file there is written atomically, and every job
 // output carries the fingerprint of what it was made from, so a killed run resumes from the last
