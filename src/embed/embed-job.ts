@@ -17,7 +17,7 @@ import type { EmbedJob, JobStats } from './jobs';
 // before by this worker, reuse its vector), and write each job's rows to its own output.
 
 export interface PreparedJob {
-  job: EmbedJob;
+  job: EmbedJob & { keep?: boolean };
   ids: string[];
   /** a digest of each sequence: identical sequences share it (the text itself is not kept) */
   keys: string[];
@@ -130,19 +130,21 @@ export async function runEmbedGroup(
       embedded++;
       next++;
     }
-    await writeEmbeddingsFile(
-      part.job.output,
-      {
-        ids: part.ids,
-        data,
-        dim,
-        model: model.manifest.arch,
-        pooling: model.manifest.pooling,
-        dtype: model.dtype,
-        fingerprint: part.job.fingerprint,
-      },
-      hooks.onWriter,
-    );
+    if (!part.job.keep) {
+      await writeEmbeddingsFile(
+        part.job.output,
+        {
+          ids: part.ids,
+          data,
+          dim,
+          model: model.manifest.arch,
+          pooling: model.manifest.pooling,
+          dtype: model.dtype,
+          fingerprint: part.job.fingerprint,
+        },
+        hooks.onWriter,
+      );
+    }
     const tokens = part.tokenized.lengths.reduce((sum, length) => sum + length, 0);
     hooks.onJobDone?.(part.job, { sequences: rows, embedded, tokens });
   }

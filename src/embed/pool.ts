@@ -65,6 +65,8 @@ interface Tracked {
   bytes: number;
   /** see batchGroups */
   group: string;
+  /** its output is complete already: the worker computes it for its group's batches but keeps the file */
+  complete: boolean;
   run: RunState;
 }
 
@@ -89,32 +91,35 @@ interface Slot {
 
 /** Bytes of input a persistent worker may hold beyond two jobs. */
 const PREFETCH_BYTES = 4 << 20;
-/** Input bytes of the embed jobs batched together (small files share batches). */
+/** At most this many input bytes of embed jobs are batched together (small files share batches). */
 const GROUP_BYTES = 4 << 20;
 
 /**
- * The jobs batched together, as a pure function of the job list (so a rerun groups alike): embed jobs
- * of one model in the order given, a new group when the next job would take the group past
- * GROUP_BYTES; each classify job alone. Keyed `<model>#<n>` or `classify#<job id>`.
+ * The jobs batched together, as a pure function of the job list and the worker count (so a rerun groups
+ * alike): embed jobs of one model in the order given, a new group when the next job would take the
+ * group past `groupBytes` (GROUP_BYTES, or less so that every worker gets a group); each classify job
+ * alone, and every job alone for load-per-file workers. Keyed `<model>#<n>` or `job#<job id>`.
  */
 export function batchGroups<T>(
   items: T[],
   jobOf: (item: T) => Job,
   bytesOf: (item: T) => number,
+  options: { workers: number; persistent: boolean } = { workers: 1, persistent: true },
 ): Map<string, T[]> {
+  const totals = new Map<string, number>();
+  for (const item of items)
+    totals.set(jobOf(item).model, (totals.get(jobOf(item).model) ?? 0) + bytesOf(item));
   const groups = new Map<string, T[]>();
   const open = new Map<string, { key: string; bytes: number; count: number }>();
   for (const item of items) {
     const job = jobOf(item);
-    let key = `classify#${job.id}`;
-    if (job.kind === 'embed') {
+    let key = `job#${job.id}`;
+    if (job.kind === 'embed' && options.persistent) {
+      const limit = Math.min(GROUP_BYTES, Math.ceil((totals.get(job.model) ?? 0) / options.workers));
       let current = open.get(job.model);
-      if (!current || (current.bytes > 0 && current.bytes + bytesOf(item) > GROUP_BYTES)) {
-        current = {
-          key: `${job.model}#${current ? current.count + 1 : 0}`,
-          bytes: 0,
-          count: current ? current.count + 1 : 0,
-        };
+      if (!current || (current.bytes > 0 && current.bytes + bytesOf(item) > limit)) {
+        const count = current ? current.count + 1 : 0;
+        current = { key: `${job.model}#${count}`, bytes: 0, count };
         open.set(job.model, current);
       }
       current.bytes += bytesOf(item);
@@ -228,7 +233,8 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
       checked.push({ job, bytes, complete });
     }
     // A group is skipped only when all of it is complete: otherwise it runs whole again, so a resumed
-    // run batches every sequence as an uninterrupted one did and writes the same bytes.
+    // run batches every sequence as an uninterrupted one did and writes the same bytes. Its complete
+    // outputs are computed for the batches' sake but kept as they are ('skipped').
     const groups = batchGroups(
       checked,
       (item) => item.job,
@@ -243,8 +249,9 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
         }
         continue;
       }
-      for (const { job, bytes } of members)
-        queued.push({ key: String(this.nextKey++), job, bytes, group, run });
+      for (const { job, bytes, complete } of members) {
+        queued.push({ key: String(this.nextKey++), job, bytes, group, complete, run });
+      }
     }
     if (queued.length === 0 || this.closing) resolve();
     else {
@@ -296,7 +303,9 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
       const slot = this.slots[index];
       for (const item of tracked) slot.tracked.set(item.key, item);
       const worker = slot.process ?? this.spawn(slot);
-      worker.send(tracked.map((item) => ({ ...item.job, id: item.key, group: item.group })));
+      worker.send(
+        tracked.map((item) => ({ ...item.job, id: item.key, group: item.group, keep: item.complete })),
+      );
       if (!this.config.persistent) worker.closeWhenIdle();
     }
   }
@@ -368,7 +377,14 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
       case 'done': {
         slot.live = message.counters;
         const tracked = this.take(slot, message.jobId);
-        if (tracked) {
+        if (tracked?.complete) {
+          const { job } = tracked;
+          this.settle(
+            tracked,
+            { id: job.id, status: 'skipped', output: job.output, stats: noStats },
+            { type: 'job-skipped', job },
+          );
+        } else if (tracked) {
           const { job, run } = tracked;
           this.settle(
             tracked,

@@ -42,8 +42,11 @@ export interface WorkerCounters {
   oomSplits: number;
 }
 
-/** A job as a worker gets it: the worker batches the embed jobs of one group together. */
-export type WorkerJob = Job & { group: string };
+/**
+ * A job as a worker gets it: the worker batches the embed jobs of one `group` together; `keep`: the
+ * output is complete already, so it is computed for the group's batches but not written again.
+ */
+export type WorkerJob = Job & { group: string; keep: boolean };
 
 export type ParentMessage = { type: 'jobs'; jobs: WorkerJob[] } | { type: 'close' };
 

@@ -202,7 +202,7 @@ describe('batchGroups', () => {
       ['esm#0', ['a', 'c']],
       ['dna#0', ['b']],
       ['esm#1', ['d']],
-      ['classify#e', ['e']],
+      ['job#e', ['e']],
     ]);
   });
 });
