@@ -239,6 +239,7 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
       checked,
       (item) => item.job,
       (item) => item.bytes,
+      { workers: this.slots.length, persistent: this.config.persistent },
     );
     const queued: Tracked[] = [];
     for (const [group, members] of groups) {
