@@ -14,6 +14,8 @@ const root = path.resolve(__dirname, '..', '..');
 const systemPython = '/usr/bin/python3';
 
 export interface TinyModels {
+  /** the folder holding esm2/, dnabert-s/ and classifier/ (predict's --models) */
+  dir: string;
   esm2: string;
   dnabert: string;
 }
@@ -23,7 +25,7 @@ export function exportTinyModels(seed = 0): TinyModels {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'virnucpro-tiny-'));
   const script = path.join(root, 'scripts', 'export-models.py');
   execFileSync(systemPython, [script, 'tiny', '--out', dir, '--seed', String(seed)], { stdio: 'pipe' });
-  return { esm2: path.join(dir, 'esm2'), dnabert: path.join(dir, 'dnabert-s') };
+  return { dir, esm2: path.join(dir, 'esm2'), dnabert: path.join(dir, 'dnabert-s') };
 }
 
 export function temporaryDir(prefix: string): string {

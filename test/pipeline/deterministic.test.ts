@@ -1,15 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { seededRandom } from '../../bench/synthetic';
-import { randomSequence } from '../embed/helpers';
+import { exportTinyModels, randomSequence } from '../embed/helpers';
 import { predict, type PredictOptions } from '../../src/pipeline/predict';
 
 // --deterministic: the same reads give the same bytes whatever the shard size, the worker count or the
 // grouping of input files; its scores agree with the default mode's; identical reads are embedded once.
 
-const root = path.resolve(__dirname, '..', '..');
 const COMPARED = ['prediction_results.txt', 'prediction_results_highestscore.csv', 'prediction_summary.tsv'];
 
 let dir: string;
@@ -23,14 +21,7 @@ const fasta = (records: { id: string; sequence: string }[]) =>
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'virnucpro-deterministic-'));
-  models = path.join(dir, 'models');
-  execFileSync(
-    '/usr/bin/python3',
-    [path.join(root, 'scripts', 'export-models.py'), 'tiny', '--out', models],
-    {
-      stdio: 'pipe',
-    },
-  );
+  models = exportTinyModels().dir;
   const random = seededRandom(15);
   reads = Array.from({ length: 90 }, (_, i) => ({
     id: `read_${i}`,

@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { injectShortWriteVariable } from '../../src/io/atomic-write';
 import { RUN_LOG, RUN_RECORD } from '../../src/pipeline/run-folder';
-import { runCli } from '../embed/helpers';
+import { exportTinyModels, runCli } from '../embed/helpers';
 import * as fullDisk from '../io/full-disk';
 
 // `virnucpro predict` onto a disk that fills, at every stage: a real small tmpfs at several sizes (the
@@ -41,14 +40,7 @@ const predict = (out: string, extra: string[] = [], env: NodeJS.ProcessEnv = {})
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'virnucpro-predict-full-disk-'));
-  models = path.join(dir, 'models');
-  execFileSync(
-    '/usr/bin/python3',
-    [path.join(root, 'scripts', 'export-models.py'), 'tiny', '--out', models],
-    {
-      stdio: 'pipe',
-    },
-  );
+  models = exportTinyModels().dir;
   input = path.join(root, 'examples', 'demo.fa');
   const out = path.join(dir, 'reference');
   const run = await predict(out);

@@ -38,8 +38,8 @@ let input: string;
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'virnucpro-integrity-'));
-  models = path.dirname(exportTinyModels().esm2);
-  otherModels = path.dirname(exportTinyModels(1).esm2);
+  models = exportTinyModels().dir;
+  otherModels = exportTinyModels(1).dir;
   input = path.join(dir, 'reads.fa');
   copyFileSync(path.join(__dirname, '..', '..', 'examples', 'demo.fa'), input);
 }, 120_000);

@@ -1,7 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { exportTinyModels } from '../embed/helpers';
 import { PREDICTION_PLOT } from '../../src/pipeline/plot';
 import { predict, type PredictEvent } from '../../src/pipeline/predict';
 import { HIGHEST_SCORE, PREDICTION_RESULTS, PREDICTION_SUMMARY } from '../../src/pipeline/prediction-files';
@@ -19,14 +20,7 @@ let demo: { header: string; sequence: string }[];
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'virnucpro-predict-input-'));
-  models = path.join(dir, 'models');
-  execFileSync(
-    '/usr/bin/python3',
-    [path.join(root, 'scripts', 'export-models.py'), 'tiny', '--out', models],
-    {
-      stdio: 'pipe',
-    },
-  );
+  models = exportTinyModels().dir;
   demo = readFileSync(path.join(root, 'examples', 'demo.fa'), 'utf8')
     .split('>')
     .slice(1)

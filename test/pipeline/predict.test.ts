@@ -5,7 +5,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { predict, type PredictOptions } from '../../src/pipeline/predict';
 import { PredictError } from '../../src/pipeline/predict-errors';
-import { exportTinyModels } from './tiny-models';
+import { exportTinyModels } from '../embed/helpers';
 
 // End to end on the tiny demo models. The classifier's numbers are checked against python3-torch
 // running the same TorchScript file on features it joins by id itself; resume is checked by killing
@@ -28,7 +28,7 @@ let input: string;
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'virnucpro-predict-'));
-  models = exportTinyModels(dir);
+  models = exportTinyModels().dir;
   // the demo records twice over (renamed), an empty record and one of unknown bases only (no frame)
   const demo = readFileSync(path.join(root, 'examples', 'demo.fa'), 'utf8');
   input = path.join(dir, 'reads.fa');

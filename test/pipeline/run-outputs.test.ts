@@ -8,7 +8,7 @@ import { createProgressReporter } from '../../src/cli/predict-progress';
 import { predict, type PredictEvent, type PredictOptions } from '../../src/pipeline/predict';
 import { PredictInterrupted } from '../../src/pipeline/predict-errors';
 import { readRecordCalls } from '../../src/pipeline/record-calls';
-import { exportTinyModels } from './tiny-models';
+import { exportTinyModels } from '../embed/helpers';
 
 // What a run leaves beside VirNucPro's files, on the tiny demo models and two inputs: run.json, the
 // log, the summary's Source column, viral_hits.fa and readRecordCalls, each checked against python3
@@ -25,7 +25,7 @@ let inputs: string[];
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'virnucpro-outputs-'));
-  models = exportTinyModels(dir);
+  models = exportTinyModels().dir;
   const demo = readFileSync(path.join(root, 'examples', 'demo.fa'), 'utf8');
   inputs = [path.join(dir, 'first.fa'), path.join(dir, 'second.fa')];
   writeFileSync(inputs[0], demo);
