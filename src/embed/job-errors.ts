@@ -41,11 +41,6 @@ export class JobError extends Error {
   }
 }
 
-/** A failure every other write to the same place would meet too: stop the run instead of retrying. */
-export function stopsAllWrites(code: JobErrorCode | undefined): boolean {
-  return code === 'E_DISK_FULL' || code === 'E_READ_ONLY';
-}
-
 export function jobErrorCode(error: unknown): JobErrorCode {
   const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
   if (typeof code === 'string') {

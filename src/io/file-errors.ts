@@ -18,8 +18,9 @@ const reasons: Record<string, string> = {
   EIO: 'input/output error (a failing disk or a lost network mount)',
 };
 
-/** Failures that every other write to the same place would meet too: retrying elsewhere is pointless. */
-const noWritesPossible = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
+/** Failures that every other write to the same place would meet too: retrying elsewhere is pointless
+ * (the system's codes, and the job codes they become across the worker boundary). */
+const noWritesPossible = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'E_DISK_FULL', 'E_READ_ONLY']);
 
 function codeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -40,8 +41,9 @@ export function fileError(error: unknown, path: string): Error {
   return Object.assign(new Error(describeFileError(error, path), { cause: error }), code ? { code } : {});
 }
 
-/** True for an error (or a failure record with its code) of a full disk, used-up quota or read-only file system. */
+/** True for an error, a failure record with its code, or a code, of a full disk, used-up quota or
+ * read-only file system. */
 export function stopsAllWrites(error: unknown): boolean {
-  const code = codeOf(error);
+  const code = typeof error === 'string' ? error : codeOf(error);
   return code !== undefined && noWritesPossible.has(code);
 }

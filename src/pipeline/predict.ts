@@ -2,26 +2,18 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import {
-  createEmbeddingPool,
-  type EmbeddingPool,
-  type Job,
-  type JobResult,
-  type PoolEvent,
-  type PoolStats,
-} from '../embed';
+import { createEmbeddingPool, type EmbeddingPool } from '../embed';
 import { DeviceError } from '../embed/devices';
-import { stopsAllWrites } from '../embed/job-errors';
 import { engineOptionsSchema } from '../embed/options';
 import { embeddingPoolOptionsSchema } from '../embed/pool-schema';
 import { packageVersion } from '../native';
 import { writeFileAtomic } from '../io/atomic-write';
 import { stopsAllWrites as isUnwritable } from '../io/file-errors';
-import { fingerprintOf } from '../io/fingerprint';
 import { PREDICTION_PLOT } from './plot';
 import type { PredictOptions } from './predict-options';
 import { predictOptionsSchema, type ParsedPredictOptions } from './predict-schema';
-import { writePredictionOutputs, type ScoredShard } from './predict-outputs';
+import { writePredictionOutputs } from './predict-outputs';
+import { embedAndClassify, type EmbeddingCounts, type ShardFailure } from './predict-jobs';
 import { checkInputs, nonAcgtWarning } from './check-inputs';
 import { PredictError, PredictInterrupted } from './predict-errors';
 import { loadModelSet, runFingerprint, type ModelSet } from './predict-models';
@@ -37,15 +29,13 @@ import { prepareShards, type PrepareResult } from './prepare';
 import { checkWritablePath, RUN_LOG, RUN_RECORD, RunFolder, WORK_DIR, type RunRecord } from './run-folder';
 import { VIRAL_HITS, writeViralHits } from './viral-hits';
 
-// Longer than the other files: predict's stages in order (checks, folder, prepare, the jobs it gives the
-// pool, outputs, run record) read best as one list; the work inside each stage lives in its own file.
-//
 // `predict`: FASTA in, VirNucPro's prediction files out, as a list of stages. Each stage reads what the
 // previous one wrote in OUTDIR/.virnucpro-work, every file there is written atomically, and every job
 // output carries the fingerprint of what it was made from, so a killed run resumes from the last
 // complete file and finishes with the same bytes as an uninterrupted one.
 
 export type { PredictOptions } from './predict-options';
+export type { EmbeddingCounts, ShardFailure } from './predict-jobs';
 
 export type PredictStage = 'prepare' | 'dnabert-s' | 'esm2' | 'classify' | 'write';
 
@@ -64,17 +54,6 @@ export interface PredictHooks {
   /** the command line that started the run, recorded in run.json (the CLI passes its own) */
   command?: string[];
 }
-
-/** A shard whose embedding or classification failed after retries. */
-export interface ShardFailure {
-  shard: string;
-  code: string;
-  message: string;
-}
-
-/** Sequences embedded by this run per model: `embedded` of `sequences` went through the model, the
- * rest reused the vector of an identical sequence. */
-export type EmbeddingCounts = Record<'dnabert-s' | 'esm2', { sequences: number; embedded: number }>;
 
 /** The paths of a run's output files (joined to `outDir`). */
 export interface PredictFiles {
@@ -368,148 +347,6 @@ async function prepareStage(
   await writeFileAtomic(preparedFile, JSON.stringify(prepared));
   emit({ type: 'stage-done', stage: 'prepare' });
   return prepared;
-}
-
-/**
- * Stages 2 and 3: both embeddings of every shard, then the classifier on each shard whose embeddings
- * are complete, all as jobs on one pool of persistent workers (complete outputs are skipped).
- */
-async function embedAndClassify(
-  pool: EmbeddingPool,
-  models: ModelSet,
-  folder: RunFolder,
-  prepared: PrepareResult,
-  runPrint: RunRecord['fingerprint'],
-  emit: (event: PredictEvent) => void,
-  signal: AbortSignal | undefined,
-): Promise<{
-  scored: ScoredShard[];
-  failed: ShardFailure[];
-  embedded: EmbeddingCounts;
-  stats: PoolStats | null;
-}> {
-  const embeddedCounts: EmbeddingCounts = {
-    'dnabert-s': { sequences: 0, embedded: 0 },
-    esm2: { sequences: 0, embedded: 0 },
-  };
-  if (prepared.shards.length === 0) return { scored: [], failed: [], embedded: embeddedCounts, stats: null };
-  const { workDir } = folder;
-  const stageOf = (model: string): PredictStage => (model === models.esm2.dir ? 'esm2' : 'dnabert-s');
-  const embedOutput = (model: 'dnabert-s' | 'esm2', shard: string) =>
-    path.join(workDir, model, `${shard}.safetensors`);
-  const run = fingerprintOf({ run: JSON.stringify(runPrint) });
-  const shardFingerprint = (parts: Record<string, string>) => fingerprintOf({ ...parts, run });
-  const embedJobs: Job[] = prepared.shards.flatMap((shard) => [
-    {
-      id: `dnabert-s/${shard.name}`,
-      kind: 'embed' as const,
-      input: path.join(workDir, shard.nucleotide),
-      output: embedOutput('dnabert-s', shard.name),
-      model: models.dnabert.dir,
-      fingerprint: shardFingerprint({ shard: shard.name, model: 'dnabert-s' }),
-    },
-    {
-      id: `esm2/${shard.name}`,
-      kind: 'embed' as const,
-      input: path.join(workDir, shard.protein),
-      output: embedOutput('esm2', shard.name),
-      model: models.esm2.dir,
-      fingerprint: shardFingerprint({ shard: shard.name, model: 'esm2' }),
-    },
-  ]);
-  // A full or read-only disk fails every later write too: stop the pool, keep what is finished.
-  const stopped: { unwritable: Error | null } = { unwritable: null };
-  const failIfUnwritable = () => {
-    if (stopped.unwritable) throw stopped.unwritable;
-  };
-  const framesOf = new Map(prepared.shards.map((shard) => [shard.name, shard.frames]));
-  const onProgress = (event: PoolEvent) => {
-    if (event.type === 'job-failed' && stopsAllWrites(event.code) && !stopped.unwritable) {
-      stopped.unwritable = Object.assign(new Error(event.message), {
-        code: event.code === 'E_READ_ONLY' ? 'EROFS' : 'ENOSPC',
-      });
-      void pool.close();
-      return;
-    }
-    if (event.type === 'job-skipped') {
-      const [model, shard] = event.job.id.split('/');
-      const stage = model === 'classify' ? 'classify' : stageOf(event.job.model);
-      emit({ type: 'advance', stage, amount: framesOf.get(shard) ?? 0, skipped: true });
-    } else if (event.type === 'batch') {
-      emit({ type: 'advance', stage: stageOf(event.model), amount: event.sequences, tokens: event.tokens });
-    } else if (event.type === 'job-done' && event.job.kind === 'classify') {
-      emit({ type: 'advance', stage: 'classify', amount: event.stats.sequences });
-    } else if (event.type === 'job-failed') {
-      emit({ type: 'warning', message: `${event.job.id} failed: ${event.message} (${event.code})` });
-    } else if (event.type === 'worker-died') {
-      emit({ type: 'warning', message: `worker ${event.worker} died; retrying its files` });
-    }
-  };
-  pool.on('progress', onProgress);
-  // Closing the pool settles every run() with the unfinished jobs 'interrupted'.
-  const stopOnAbort = () => void pool.close();
-  if (signal?.aborted) stopOnAbort();
-  signal?.addEventListener('abort', stopOnAbort);
-  try {
-    emit({ type: 'stage', stage: 'dnabert-s', total: prepared.frames, unit: 'frames' });
-    emit({ type: 'stage', stage: 'esm2', total: prepared.frames, unit: 'frames' });
-    const embedded = await pool.run(embedJobs);
-    failIfUnwritable();
-    interruptedCheck(embedded, signal);
-    emit({ type: 'stage-done', stage: 'dnabert-s' });
-    emit({ type: 'stage-done', stage: 'esm2' });
-    const failedShards = new Map<string, JobResult>();
-    embedded.forEach((result) => {
-      const [model, shard] = result.id.split('/') as ['dnabert-s' | 'esm2', string];
-      if (result.status === 'failed') failedShards.set(shard, result);
-      embeddedCounts[model].sequences += result.stats.sequences;
-      embeddedCounts[model].embedded += result.stats.embedded;
-    });
-    const featureOrder = models.classifier.features.map((feature) => feature.model);
-    const classifyJobs: Job[] = prepared.shards
-      .filter((shard) => !failedShards.has(shard.name))
-      .map((shard) => ({
-        id: `classify/${shard.name}`,
-        kind: 'classify' as const,
-        input: featureOrder.map((model) => embedOutput(model, shard.name)),
-        output: path.join(workDir, 'scores', `${shard.name}.safetensors`),
-        model: models.classifier.dir,
-        fingerprint: shardFingerprint({ shard: shard.name, model: 'classifier' }),
-      }));
-    emit({ type: 'stage', stage: 'classify', total: prepared.frames, unit: 'frames' });
-    const classified = await pool.run(classifyJobs);
-    failIfUnwritable();
-    interruptedCheck(classified, signal);
-    emit({ type: 'stage-done', stage: 'classify' });
-    classified.forEach((result) => {
-      if (result.status === 'failed') failedShards.set(result.id.split('/')[1], result);
-    });
-    if (failedShards.size === prepared.shards.length) {
-      const [first] = failedShards.values();
-      throw new PredictError(`every shard failed: ${first.message}`, 'E_FAILED');
-    }
-    const scoreOf = new Map(classified.map((result) => [result.id.split('/')[1], result.output ?? null]));
-    return {
-      scored: prepared.shards.map((shard) => ({ shard, scores: scoreOf.get(shard.name) ?? null })),
-      failed: [...failedShards].map(([shard, result]) => ({
-        shard,
-        code: result.code ?? 'E_INTERNAL',
-        message: result.message ?? '',
-      })),
-      embedded: embeddedCounts,
-      stats: pool.stats(),
-    };
-  } catch (error) {
-    throw signal?.aborted && !stopped.unwritable ? new PredictInterrupted() : error;
-  } finally {
-    signal?.removeEventListener('abort', stopOnAbort);
-    pool.off('progress', onProgress);
-  }
-}
-
-function interruptedCheck(results: JobResult[], signal: AbortSignal | undefined): void {
-  if (signal?.aborted || results.some((result) => result.status === 'interrupted'))
-    throw new PredictInterrupted();
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../../io/atomic-write';
 import { addEngineOptions, engineOptionsFrom } from '../arguments';
 import { createEmbeddingPool, type EmbedFilesResult, type Job, type PoolEvent } from '../../embed';
-import { stopsAllWrites } from '../../embed/job-errors';
+import { stopsAllWrites } from '../../io/file-errors';
 import { checkWritablePath } from '../../pipeline/run-folder';
 
 const inputOf = (job: Job): string => (typeof job.input === 'string' ? job.input : job.input.join(', '));
