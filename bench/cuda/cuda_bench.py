@@ -28,12 +28,14 @@ from torch import nn
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from virnucpro_models import esm_alphabet, export, manifest  # noqa: E402
 from virnucpro_models.attention import sdpa_available  # noqa: E402
 from virnucpro_models.bpe_tokenizer import CLS_ID, PAD_ID, SEP_ID, special_ids, write_dna_tokenizer  # noqa: E402
 from virnucpro_models.dnabert_s import DnabertS  # noqa: E402
 from virnucpro_models.esm2 import Esm2  # noqa: E402
+from engine_batching import CPU_TOKEN_BUDGET, cuda_token_budget, plan_batches, split_batch  # noqa: E402
 
 DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 SDPA_TOLERANCE = 1e-5
@@ -145,25 +147,11 @@ def frame_rows(kind: str, count: int, vocab_size: int, seed: int) -> List[List[i
 
 
 def token_budget(setup: Setup, dim: int, heads: int, dtype: str) -> int:
-    """The embed engine's rule (src/embed/batching.ts): 4096 on the CPU; on CUDA
-    floor(0.5 * free / (bytes * (16 dim + 2 heads 1024))) rounded down to 256, at least 1024."""
+    """The embed engine's budget for this device, from the free memory after load on CUDA."""
     if setup.device.type != "cuda":
-        return 4096
+        return CPU_TOKEN_BUDGET
     free, _ = torch.cuda.mem_get_info(setup.device)
-    per_token = torch.empty((), dtype=DTYPES[dtype]).element_size() * (16 * dim + 2 * heads * 1024)
-    return max(1024, int(0.5 * free / per_token) // 256 * 256)
-
-
-def plan_batches(lengths: List[int], budget: int) -> List[List[int]]:
-    """Longest first, rows added while rows * width stays within the budget (as planBatches)."""
-    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
-    batches: List[List[int]] = []
-    for index in order:
-        if batches and (len(batches[-1]) + 1) * lengths[batches[-1][0]] <= budget:
-            batches[-1].append(index)
-        else:
-            batches.append([index])
-    return batches
+    return cuda_token_budget(free, dim, heads, dtype)
 
 
 def padded(rows: List[List[int]], indices: List[int], pad_id: int) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -220,9 +208,8 @@ class Pass:
                 raise
             Counters.empty_cache()
             self.oom_splits += 1
-            middle = (len(indices) + 1) // 2
-            self.run_batch(indices[:middle])
-            self.run_batch(indices[middle:])
+            for half in split_batch(indices):
+                self.run_batch(half)
             return
         self.shapes.append(tuple(tokens.shape))
         for row, index in enumerate(indices):
