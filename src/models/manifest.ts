@@ -2,7 +2,56 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
-// manifest.json, written by scripts/export-models.py beside each exported module.
+// manifest.json, written by scripts/export-models.py beside each exported module. The types are written
+// out rather than inferred from the schemas so the published declarations do not reach into zod; the
+// `Same` checks below fail the build when a schema and its type drift apart.
+
+interface ModuleFields {
+  format: 'virnucpro-model/1';
+  /** the TorchScript file, relative to the manifest's folder */
+  module: string;
+  arch: string;
+  torch_version: string;
+  /** sha256 of the source weights file(s) the module was exported from */
+  source_sha256: string;
+}
+
+export type EmbeddingTokenizer =
+  | { type: 'esm'; cls_id: number; pad_id: number; eos_id: number; unk_id: number }
+  | {
+      type: 'hf';
+      /** tokenizer.json, relative to the manifest's folder */
+      file: string;
+      cls_id: number;
+      sep_id: number;
+      pad_id: number;
+      unk_id: number;
+    };
+
+export interface EmbeddingManifest extends ModuleFields {
+  kind: 'esm2' | 'dnabert-s';
+  dim: number;
+  layers: number;
+  heads: number;
+  vocab_size: number;
+  /** ESM-2: residues pooled at most (1024); DNABERT-S: null (ALiBi has no position limit) */
+  max_positions: number | null;
+  pooling: 'esm-mean' | 'masked-mean';
+  tokenizer: EmbeddingTokenizer;
+}
+
+export interface ClassifierManifest extends ModuleFields {
+  kind: 'classifier';
+  input_dim: number;
+  /** feature blocks in concatenation order with their widths; VirNucPro: DNABERT-S then ESM-2 */
+  features: { model: 'dnabert-s' | 'esm2'; dim: number }[];
+  classes: string[];
+  /** the chunk size the classifier was trained on (300 or 500) */
+  chunk_size: number;
+}
+
+export type Manifest =
+  (EmbeddingManifest & { kind: 'esm2' }) | (EmbeddingManifest & { kind: 'dnabert-s' }) | ClassifierManifest;
 
 const esmTokenizer = z.object({
   type: z.literal('esm'),
@@ -14,7 +63,6 @@ const esmTokenizer = z.object({
 
 const hfTokenizer = z.object({
   type: z.literal('hf'),
-  /** tokenizer.json, relative to the manifest's folder */
   file: z.string(),
   cls_id: z.number().int(),
   sep_id: z.number().int(),
@@ -24,47 +72,46 @@ const hfTokenizer = z.object({
 
 const common = {
   format: z.literal('virnucpro-model/1'),
-  /** the TorchScript file, relative to the manifest's folder */
   module: z.string(),
   arch: z.string(),
   torch_version: z.string(),
-  /** sha256 of the source weights file(s) the module was exported from */
   source_sha256: z.string(),
 };
 
-export const embeddingManifestSchema = z.object({
+const embeddingManifestSchema = z.object({
   ...common,
   kind: z.enum(['esm2', 'dnabert-s']),
   dim: z.number().int().positive(),
   layers: z.number().int().positive(),
   heads: z.number().int().positive(),
   vocab_size: z.number().int().positive(),
-  /** ESM-2: residues pooled at most (1024); DNABERT-S: null (ALiBi has no position limit) */
   max_positions: z.number().int().positive().nullable(),
   pooling: z.enum(['esm-mean', 'masked-mean']),
   tokenizer: z.discriminatedUnion('type', [esmTokenizer, hfTokenizer]),
 });
 
-export const classifierManifestSchema = z.object({
+const classifierManifestSchema = z.object({
   ...common,
   kind: z.literal('classifier'),
   input_dim: z.number().int().positive(),
-  /** feature blocks in concatenation order with their widths; VirNucPro: DNABERT-S then ESM-2 */
   features: z.array(z.object({ model: z.enum(['dnabert-s', 'esm2']), dim: z.number().int().positive() })),
   classes: z.array(z.string()),
-  /** the chunk size the classifier was trained on (300 or 500) */
   chunk_size: z.number().int().positive(),
 });
 
-export const manifestSchema = z.discriminatedUnion('kind', [
+const manifestSchema = z.discriminatedUnion('kind', [
   embeddingManifestSchema.extend({ kind: z.literal('esm2') }),
   embeddingManifestSchema.extend({ kind: z.literal('dnabert-s') }),
   classifierManifestSchema,
 ]);
 
-export type EmbeddingManifest = z.infer<typeof embeddingManifestSchema>;
-export type ClassifierManifest = z.infer<typeof classifierManifestSchema>;
-export type Manifest = z.infer<typeof manifestSchema>;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemasMatchTypes: [
+  Same<z.infer<typeof embeddingManifestSchema>, EmbeddingManifest>,
+  Same<z.infer<typeof classifierManifestSchema>, ClassifierManifest>,
+  Same<z.infer<typeof manifestSchema>, Manifest>,
+] = [true, true, true];
+void schemasMatchTypes;
 
 /** A model folder's manifest with `modulePath` (and `tokenizerPath`) made absolute. */
 export type LoadedManifest = Manifest & { dir: string; modulePath: string; tokenizerPath: string | null };
