@@ -51,7 +51,16 @@ export interface PoolStats extends WorkerCounters {
 }
 
 export type PoolEvent =
-  | { type: 'batch'; worker: number; model: string; jobIds: string[]; sequences: number; tokens: number }
+  /** one forward call: `members` are the digests (sha256 of the sequence, base64) of the sequences it ran */
+  | {
+      type: 'batch';
+      worker: number;
+      model: string;
+      jobIds: string[];
+      members: string[];
+      sequences: number;
+      tokens: number;
+    }
   | { type: 'job-done'; job: Job; worker: number; stats: JobStats; done: number; total: number }
   | { type: 'job-skipped'; job: Job }
   | { type: 'job-failed'; job: Job; code: JobErrorCode; message: string }
@@ -370,9 +379,8 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
         slot.setup = message.setup;
         return;
       case 'progress': {
-        const { model, sequences, tokens } = message;
         const jobIds = message.jobIds.map((key) => slot.tracked.get(key)?.job.id ?? key);
-        this.emit('progress', { type: 'batch', worker: slot.index, model, jobIds, sequences, tokens });
+        this.emit('progress', { ...message, type: 'batch', worker: slot.index, jobIds });
         return;
       }
       case 'done': {

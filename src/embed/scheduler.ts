@@ -2,9 +2,10 @@
 // no processes: the pool drives it and tests drive it directly.
 //
 // Jobs are dispatched largest first (a big file started last would leave the other workers idle at the
-// end), and the jobs of one group together, to one worker, which batches them together. A persistent worker is handed more than one job at a time: at least two, so it reads and
-// tokenizes the next while one runs, and small files until `prefetchBytes` are in flight, so it can fill
-// its batches across file boundaries. A load-per-file worker gets exactly one job per process.
+// end), and the jobs of one group together, to one worker. A persistent worker is handed more than one
+// job at a time: at least two, and more until `prefetchBytes` are in flight, so it reads and tokenizes
+// what comes next while a group runs; it batches one group at a time, whatever else it holds. A
+// load-per-file worker gets exactly one job per process.
 
 export interface SchedulerConfig {
   slots: number;
@@ -17,7 +18,7 @@ export interface SchedulerConfig {
 export interface SchedulableJob {
   /** input size: the dispatch order and the prefetch measure */
   bytes: number;
-  /** jobs of one group are batched together, so they always go to one worker at once */
+  /** jobs of one batch group are batched together, so they always go to one worker at once */
   group: string;
 }
 
