@@ -442,7 +442,12 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
     }
     if (this.closing) return;
     const reason = fatal ? `worker ${slot.index} (${slot.plan.label}) cannot start: ${fatal.message}` : null;
-    const { retried, failed } = this.scheduler.exited(slot.index, reason);
+    const { retried, companions, failed } = this.scheduler.exited(slot.index, reason);
+    // a group runs whole: its members written before the death are computed again, not rewritten
+    const rerun = companions.filter((tracked) => tracked.run.results.get(tracked.job.id)?.status === 'done');
+    this.scheduler.enqueue(
+      rerun.map((tracked) => ({ ...tracked, key: String(this.nextKey++), complete: true })),
+    );
     if (lost.length > 0) {
       slot.crashes++;
       const how = signal ?? `exit code ${code}`;
