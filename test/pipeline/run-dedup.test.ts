@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomCodingReads, seededRandom, type FastaRecord } from '../../bench/synthetic';
 import { exportTinyModels } from '../embed/helpers';
+import { describeResult } from '../../src/cli/commands/predict';
 import { predict, type PredictOptions, type PredictResult } from '../../src/pipeline/predict';
 import { PredictInterrupted } from '../../src/pipeline/predict-errors';
 
@@ -85,6 +86,8 @@ describe('dedup across the run', () => {
     }
     const runRecord = JSON.parse(read('doubled', 'run.json'));
     expect(runRecord.result.embedded).toEqual(twice.embedded);
+    const counts = `${once.frames} distinct of ${twice.frames}`;
+    expect(describeResult(twice)).toContain(`embedded: dnabert-s ${counts}, esm2 ${counts}\n`);
   });
 
   it('gives every copy the scores and call of its original, byte for byte those of the file alone', () => {
