@@ -13,6 +13,8 @@ export interface PredictCommand {
   outDir: string;
   workers: number;
   deterministic: boolean;
+  /** --shard-size, when not the default */
+  shardSize?: number;
 }
 
 type PredictReport = PredictResult & { pool: { forwardSeconds: number } | null };
@@ -25,6 +27,7 @@ export async function runPredictCommand(command: PredictCommand): Promise<Predic
   const args = [cli, 'predict', '--models', command.modelsDir, '-o', command.outDir, '--devices', 'cpu'];
   args.push('--workers', String(command.workers), '--report', report, '--no-progress');
   if (command.deterministic) args.push('--deterministic');
+  if (command.shardSize !== undefined) args.push('--shard-size', String(command.shardSize));
   const measured = await runMeasured(process.execPath, [...args, command.input]);
   const parsed = JSON.parse(await readFile(report, 'utf8')) as PredictReport;
   if (parsed.failed.length > 0)

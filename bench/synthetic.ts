@@ -78,9 +78,17 @@ export function randomCodingReads(
   });
 }
 
-/** The records, then each again under the id `<id>_again`: every sequence twice, no id twice. */
-export function withEveryRecordTwice(records: FastaRecord[]): FastaRecord[] {
-  return [...records, ...records.map((record) => ({ id: `${record.id}_again`, sequence: record.sequence }))];
+/**
+ * The records, then each again under the id `<id>_again` in a shuffled order: every sequence twice, no
+ * id twice, and a copy far from its original.
+ */
+export function withShuffledCopy(records: FastaRecord[], random: () => number): FastaRecord[] {
+  const copies = records.map((record) => ({ id: `${record.id}_again`, sequence: record.sequence }));
+  for (let i = copies.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [copies[i], copies[j]] = [copies[j], copies[i]];
+  }
+  return [...records, ...copies];
 }
 
 export function fastaText(records: FastaRecord[]): string {

@@ -1,11 +1,13 @@
-import { readEmbeddings, writeEmbeddingsFile, type Embeddings } from '../io/embeddings-file';
+import { readEmbeddingRows, writeEmbeddingsFile } from '../io/embeddings-file';
 import type { AtomicFileWriter } from '../io/atomic-write';
 import { readManifest, type ClassifierManifest, type LoadedManifest } from '../models/manifest';
 import { native } from '../native';
+import { readFrameTable } from './frame-table';
 import { JobError } from './job-errors';
 import type { ClassifyJob, JobStats } from './jobs';
 
-// How a worker runs a classify job: join the frames' embeddings by id (never by position) into the
+// How a worker runs a classify job: gather each frame's vectors where its frame tables point (identical
+// frames share the vector of their first copy, which may be in another shard's file) into the
 // classifier's input, blocks in the order its manifest lists (VirNucPro: DNABERT-S 768 then ESM-2
 // 2560), score them on the worker's device and write the softmax scores.
 
@@ -27,36 +29,48 @@ export async function loadClassifier(dir: string, device: string): Promise<Loade
 }
 
 /**
- * Rows [ids.length, sum of block dims] in the order of the first block's ids: for each frame, its vector
- * from each block, found by id. A frame missing from a block, or extra ids, are errors.
+ * The classifier's input [frames, sum of feature dims], the features in the manifest's order: each
+ * frame's vector of each feature read from where its frame table points.
  */
-export function mergeFeatures(
-  blocks: { model: string; dim: number; file: string; embeddings: Embeddings }[],
-): { ids: string[]; features: Float32Array; width: number } {
-  const ids = blocks[0].embeddings.ids;
-  const width = blocks.reduce((sum, block) => sum + block.dim, 0);
-  const merged = new Float32Array(ids.length * width);
+async function gatherFeatures(
+  job: ClassifyJob,
+  features: { model: string; dim: number }[],
+): Promise<{ ids: string[]; features: Float32Array; width: number }> {
+  const width = features.reduce((sum, feature) => sum + feature.dim, 0);
+  let ids: string[] = [];
+  let merged = new Float32Array(0);
   let column = 0;
-  for (const { model, dim, file, embeddings } of blocks) {
-    if (embeddings.dim !== dim) {
-      throw new JobError(
-        'E_INPUT',
-        `${file}: ${model} vectors have ${embeddings.dim} values, the classifier expects ${dim}`,
-      );
+  for (const [f, { model, dim }] of features.entries()) {
+    const tableFile = job.input[f];
+    const table = await readFrameTable(tableFile);
+    if (f === 0) {
+      ids = table.ids;
+      merged = new Float32Array(ids.length * width);
+    } else if (table.ids.length !== ids.length || table.ids.some((id, i) => id !== ids[i])) {
+      throw new JobError('E_INPUT', `${tableFile}: not the frames of ${job.input[0]}`);
     }
-    const rowOf = new Map<string, number>();
-    embeddings.ids.forEach((id, row) => rowOf.set(id, row));
-    if (rowOf.size !== ids.length || embeddings.ids.length !== ids.length) {
-      throw new JobError(
-        'E_INPUT',
-        `${file}: ${embeddings.ids.length} ${model} vectors for ${ids.length} frames`,
-      );
-    }
-    ids.forEach((id, i) => {
-      const row = rowOf.get(id);
-      if (row === undefined) throw new JobError('E_INPUT', `${file}: no ${model} vector for frame "${id}"`);
-      merged.set(embeddings.data.subarray(row * dim, (row + 1) * dim), i * width + column);
+    const framesOf = new Map<number, number[]>();
+    table.sources.forEach((source, frame) => {
+      const list = framesOf.get(source);
+      if (list) list.push(frame);
+      else framesOf.set(source, [frame]);
     });
+    for (const [source, frames] of framesOf) {
+      const file = job.sources[f][source];
+      if (file === undefined) throw new JobError('E_INPUT', `${tableFile}: no source ${source}`);
+      const rows = await readEmbeddingRows(
+        file,
+        frames.map((frame) => table.rows[frame]),
+      );
+      if (rows.dim !== dim)
+        throw new JobError(
+          'E_INPUT',
+          `${file}: ${model} vectors have ${rows.dim} values, the classifier expects ${dim}`,
+        );
+      frames.forEach((frame, k) =>
+        merged.set(rows.data.subarray(k * dim, (k + 1) * dim), frame * width + column),
+      );
+    }
     column += dim;
   }
   return { ids, features: merged, width };
@@ -75,11 +89,13 @@ export async function runClassifyJob(
       `classify job ${job.id}: ${job.input.length} inputs for ${wanted.length} features`,
     );
   }
-  const blocks = [];
-  for (const [i, feature] of wanted.entries()) {
-    blocks.push({ ...feature, file: job.input[i], embeddings: await readEmbeddings(job.input[i]) });
+  if (job.sources.length !== wanted.length) {
+    throw new JobError(
+      'E_INTERNAL',
+      `classify job ${job.id}: ${job.sources.length} source lists for ${wanted.length} features`,
+    );
   }
-  const { ids, features, width } = mergeFeatures(blocks);
+  const { ids, features, width } = await gatherFeatures(job, wanted);
   const scores = new Float32Array(ids.length * classes.length);
   for (let start = 0; start < ids.length; start += CLASSIFY_ROWS) {
     const rows = Math.min(CLASSIFY_ROWS, ids.length - start);

@@ -12,9 +12,10 @@ import {
 import { JobError } from './job-errors';
 import type { EmbedJob, JobStats } from './jobs';
 
-// How a worker runs embed jobs: read and tokenize each input, then run the jobs of one model together,
-// so small files share batches, each distinct sequence once (identical ones, within the group or met
-// before by this worker, reuse its vector), and write each job's rows to its own output.
+// How a worker runs embed jobs: read and tokenize each input, then run the jobs of one batch group
+// together, so small files share batches, each distinct sequence of the group once (identical ones in
+// the group reuse its vector; nothing is carried from one group to the next), and write each job's
+// rows to its own output.
 
 export interface PreparedJob {
   job: EmbedJob & { keep?: boolean };
@@ -58,7 +59,8 @@ export async function prepareEmbedJob(
 }
 
 export interface GroupHooks {
-  onBatch?: (progress: { jobIds: string[]; sequences: number; tokens: number }) => void;
+  /** one forward call: its jobs, and `members`, the digest of each sequence it ran (sha256, base64) */
+  onBatch?: (progress: { jobIds: string[]; members: string[]; sequences: number; tokens: number }) => void;
   /** the forward passes are over (before any output is written) */
   onEmbedded?: (stats: RunStats) => void;
   /** the writer of the output being written, so a signal can remove it */
@@ -100,7 +102,8 @@ export async function runEmbedGroup(
     const tokenized = selectTokenized(concatTokenized(prepared.map((part) => part.tokenized)), computed);
     result = await model.embed(tokenized, ({ indices, tokens }) => {
       const jobIds = [...new Set(indices.map((k) => prepared[jobOf(computed[k])].job.id))];
-      hooks.onBatch?.({ jobIds, sequences: indices.length, tokens });
+      const members = indices.map((k) => keys[computed[k]]);
+      hooks.onBatch?.({ jobIds, members, sequences: indices.length, tokens });
     });
   } catch (error) {
     if (error instanceof SequenceOutOfMemoryError) {

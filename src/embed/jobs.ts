@@ -15,14 +15,16 @@ export interface EmbedJob {
 }
 
 /**
- * Score frames with the classifier: `input` lists one embeddings file per classifier feature, in the
- * classifier manifest's order, all holding the same ids; the output is an embeddings file of the
- * softmax scores [frames, classes] in the first file's row order.
+ * Score frames with the classifier: `input` lists one frame table (frame-table.ts) per classifier
+ * feature, in the classifier manifest's order, all listing the same frames in the same order; each
+ * table's source numbers index that feature's list in `sources`, embeddings files. The output is an
+ * embeddings file of the softmax scores [frames, classes] in the tables' order.
  */
 export interface ClassifyJob {
   id: string;
   kind: 'classify';
   input: string[];
+  sources: string[][];
   output: string;
   /** the pool's classifier folder */
   model: string;

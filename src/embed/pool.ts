@@ -51,7 +51,16 @@ export interface PoolStats extends WorkerCounters {
 }
 
 export type PoolEvent =
-  | { type: 'batch'; worker: number; model: string; jobIds: string[]; sequences: number; tokens: number }
+  /** one forward call: `members` are the digests (sha256 of the sequence, base64) of the sequences it ran */
+  | {
+      type: 'batch';
+      worker: number;
+      model: string;
+      jobIds: string[];
+      members: string[];
+      sequences: number;
+      tokens: number;
+    }
   | { type: 'job-done'; job: Job; worker: number; stats: JobStats; done: number; total: number }
   | { type: 'job-skipped'; job: Job }
   | { type: 'job-failed'; job: Job; code: JobErrorCode; message: string }
@@ -370,9 +379,8 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
         slot.setup = message.setup;
         return;
       case 'progress': {
-        const { model, sequences, tokens } = message;
         const jobIds = message.jobIds.map((key) => slot.tracked.get(key)?.job.id ?? key);
-        this.emit('progress', { type: 'batch', worker: slot.index, model, jobIds, sequences, tokens });
+        this.emit('progress', { ...message, type: 'batch', worker: slot.index, jobIds });
         return;
       }
       case 'done': {
@@ -434,7 +442,12 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
     }
     if (this.closing) return;
     const reason = fatal ? `worker ${slot.index} (${slot.plan.label}) cannot start: ${fatal.message}` : null;
-    const { retried, failed } = this.scheduler.exited(slot.index, reason);
+    const { retried, companions, failed } = this.scheduler.exited(slot.index, reason);
+    // a group runs whole: its members written before the death are computed again, not rewritten
+    const rerun = companions.filter((tracked) => tracked.run.results.get(tracked.job.id)?.status === 'done');
+    this.scheduler.enqueue(
+      rerun.map((tracked) => ({ ...tracked, key: String(this.nextKey++), complete: true })),
+    );
     if (lost.length > 0) {
       slot.crashes++;
       const how = signal ?? `exit code ${code}`;

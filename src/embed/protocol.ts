@@ -43,8 +43,10 @@ export interface WorkerCounters {
 }
 
 /**
- * A job as a worker gets it: the worker batches the embed jobs of one `group` together; `keep`: the
- * output is complete already, so it is computed for the group's batches but not written again.
+ * A job as a worker gets it. `group`: the key of its batch group (pool.ts batchGroups); the worker
+ * batches the jobs of one group together and never two groups together, even when it holds several.
+ * `keep`: the output is complete already, so it is computed for the group's batches but not written
+ * again.
  */
 export type WorkerJob = Job & { group: string; keep: boolean };
 
@@ -61,7 +63,15 @@ export interface WorkerSetup {
 
 export type WorkerMessage =
   | { type: 'ready'; counters: WorkerCounters; setup: WorkerSetup }
-  | { type: 'progress'; jobIds: string[]; model: string; sequences: number; tokens: number }
+  /** one forward call; `members`: the digest of each sequence it ran (sha256 of the text, base64) */
+  | {
+      type: 'progress';
+      jobIds: string[];
+      members: string[];
+      model: string;
+      sequences: number;
+      tokens: number;
+    }
   | { type: 'done'; jobId: string; stats: JobStats; counters: WorkerCounters }
   | { type: 'failed'; jobId: string; error: ErrorPayload; counters: WorkerCounters }
   /** the worker cannot start (a model failed to load); it exits after sending this */

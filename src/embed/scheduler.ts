@@ -2,9 +2,10 @@
 // no processes: the pool drives it and tests drive it directly.
 //
 // Jobs are dispatched largest first (a big file started last would leave the other workers idle at the
-// end), and the jobs of one group together, to one worker, which batches them together. A persistent worker is handed more than one job at a time: at least two, so it reads and
-// tokenizes the next while one runs, and small files until `prefetchBytes` are in flight, so it can fill
-// its batches across file boundaries. A load-per-file worker gets exactly one job per process.
+// end), and the jobs of one group together, to one worker. A persistent worker is handed more than one
+// job at a time: at least two, and more until `prefetchBytes` are in flight, so it reads and tokenizes
+// what comes next while a group runs; it batches one group at a time, whatever else it holds. A
+// load-per-file worker gets exactly one job per process.
 
 export interface SchedulerConfig {
   slots: number;
@@ -17,7 +18,7 @@ export interface SchedulerConfig {
 export interface SchedulableJob {
   /** input size: the dispatch order and the prefetch measure */
   bytes: number;
-  /** jobs of one group are batched together, so they always go to one worker at once */
+  /** jobs of one batch group are batched together, so they always go to one worker at once */
   group: string;
 }
 
@@ -43,12 +44,19 @@ export interface Assignment<J> {
 
 export interface LostJobs<J> {
   retried: J[];
+  /**
+   * Jobs of the retried jobs' groups that had left the slot with a result before it died: they run again
+   * with them (their outputs kept), so the retried jobs are batched as in a run without the death.
+   */
+  companions: J[];
   failed: { job: J; reason: string; code: 'E_WORKER_DIED' | 'E_WORKER_START' }[];
 }
 
 export class Scheduler<J extends SchedulableJob> {
   private readonly queue: Entry<J>[] = [];
   private readonly slots: SlotState<J>[];
+  /** per group with members still in flight, the members that already left with a result */
+  private readonly settledOf = new Map<string, J[]>();
 
   constructor(private readonly config: SchedulerConfig) {
     this.slots = Array.from({ length: config.slots }, () => ({
@@ -119,6 +127,9 @@ export class Scheduler<J extends SchedulableJob> {
     const inflight = this.slots[slot].inflight;
     const at = inflight.findIndex((entry) => entry.job === job);
     if (at !== -1) inflight.splice(at, 1);
+    if (inflight.some((entry) => entry.job.group === job.group))
+      this.settledOf.set(job.group, [...(this.settledOf.get(job.group) ?? []), job]);
+    else this.settledOf.delete(job.group);
   }
 
   /**
@@ -139,7 +150,7 @@ export class Scheduler<J extends SchedulableJob> {
       }
     }
     const lost = state.inflight.splice(0);
-    const result: LostJobs<J> = { retried: [], failed: [] };
+    const result: LostJobs<J> = { retried: [], companions: [], failed: [] };
     const noneLeft = this.slots.every((candidate) => candidate.disabled);
     for (const entry of lost) {
       entry.attempts++;
@@ -160,6 +171,11 @@ export class Scheduler<J extends SchedulableJob> {
       }
     }
     this.queue.unshift(...lost.filter((entry) => result.retried.includes(entry.job)));
+    for (const group of new Set(lost.map((entry) => entry.job.group))) {
+      if (result.retried.some((job) => job.group === group))
+        result.companions.push(...(this.settledOf.get(group) ?? []));
+      this.settledOf.delete(group);
+    }
     if (noneLeft) {
       const reason = state.disabled ?? 'no worker left';
       for (const entry of this.queue.splice(0))

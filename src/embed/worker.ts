@@ -81,14 +81,16 @@ function failed(job: Job, error: unknown): void {
   send({ type: 'failed', jobId: job.id, error: errorPayload(error), counters: { ...counters } });
 }
 
-/** The next jobs to run together: a classify job alone, or every queued embed job of the head's model. */
-function nextGroup(): Job[] {
-  const head = queue.shift() as Job;
-  if (head.kind === 'classify') return [head];
-  const group: Job[] = [head];
+/**
+ * The next jobs to run together: the head's batch group, never more (the pool's batchGroups decides what
+ * a group is; a classify job, or any job of a load-per-file worker, is a group alone). Other groups
+ * queued here are only read and tokenized ahead.
+ */
+function nextGroup(): WorkerJob[] {
+  const head = queue.shift() as WorkerJob;
+  const group = [head];
   for (let i = 0; i < queue.length;) {
-    const job = queue[i];
-    if (job.kind === 'embed' && job.model === head.model) group.push(...queue.splice(i, 1));
+    if (queue[i].group === head.group) group.push(...queue.splice(i, 1));
     else i++;
   }
   return group;
@@ -112,8 +114,8 @@ async function runEmbedJobs(jobs: EmbedJob[]): Promise<void> {
   const written = new Set<EmbedJob>();
   try {
     await runEmbedGroup(model, prepared, {
-      onBatch: ({ jobIds, sequences, tokens }) =>
-        send({ type: 'progress', jobIds, model: model.manifest.dir, sequences, tokens }),
+      onBatch: ({ jobIds, members, sequences, tokens }) =>
+        send({ type: 'progress', jobIds, members, model: model.manifest.dir, sequences, tokens }),
       onEmbedded: (stats) => {
         counters.batches += stats.batches;
         counters.paddedTokens += stats.paddedTokens;
@@ -140,7 +142,7 @@ async function runEmbedJobs(jobs: EmbedJob[]): Promise<void> {
   }
 }
 
-async function runGroup(group: Job[]): Promise<void> {
+async function runGroup(group: WorkerJob[]): Promise<void> {
   const [head] = group;
   if (head.kind === 'embed') return runEmbedJobs(group as EmbedJob[]);
   try {

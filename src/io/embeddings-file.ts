@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { AtomicFileWriter } from './atomic-write';
 import {
   decodeSafetensors,
@@ -143,6 +143,44 @@ export async function readEmbeddings(file: string): Promise<Embeddings> {
   const [rows, dim] = embeddings.shape;
   if (dim !== meta.dim) throw new SafetensorsFormatError(`${file}: dim ${meta.dim} but rows of ${dim}`);
   return { ...meta, ids: decodeIds(offsets, bytes, rows, file), data: toFloat32Array(embeddings) };
+}
+
+/**
+ * Chosen rows of a complete embeddings file, without reading the rest: row `rows[i]` of the file is row i
+ * of `data`. Runs of consecutive rows are read at once.
+ */
+export async function readEmbeddingRows(
+  file: string,
+  rows: ArrayLike<number>,
+): Promise<{ dim: number; data: Float32Array }> {
+  const { tensors, metadata } = await readSafetensorsHeader(file);
+  const embeddings = tensors.embeddings;
+  if (metadata.format !== EMBEDDINGS_FORMAT || embeddings?.dtype !== 'F32' || embeddings.shape.length !== 2)
+    throw new SafetensorsFormatError(`${file}: not an embeddings file`);
+  const [count, dim] = embeddings.shape;
+  const data = new Float32Array(rows.length * dim);
+  const bytes = new Uint8Array(data.buffer);
+  const order = Array.from({ length: rows.length }, (_, i) => i).sort((a, b) => rows[a] - rows[b]);
+  const handle = await open(file, 'r');
+  try {
+    for (let first = 0; first < order.length;) {
+      let last = first;
+      while (last + 1 < order.length && rows[order[last + 1]] - rows[order[last]] <= 1) last++;
+      const from = rows[order[first]];
+      const through = rows[order[last]];
+      if (through >= count) throw new SafetensorsFormatError(`${file}: no row ${through} (${count} rows)`);
+      const run = Buffer.alloc((through - from + 1) * dim * 4);
+      await handle.read(run, 0, run.length, embeddings.start + from * dim * 4);
+      for (let k = first; k <= last; k++) {
+        const at = (rows[order[k]] - from) * dim * 4;
+        bytes.set(run.subarray(at, at + dim * 4), order[k] * dim * 4);
+      }
+      first = last + 1;
+    }
+  } finally {
+    await handle.close();
+  }
+  return { dim, data };
 }
 
 export type EmbeddingsFileState = 'complete' | 'absent' | 'incomplete' | 'different';

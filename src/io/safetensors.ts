@@ -160,10 +160,14 @@ export async function readSafetensors(file: string): Promise<SafetensorsFile> {
   }
 }
 
-/** Reads only the header, checking that the file's size matches it (a cheap completeness check). */
-export async function readSafetensorsHeader(
-  file: string,
-): Promise<{ tensors: Record<string, Pick<Tensor, 'dtype' | 'shape'>>; metadata: Record<string, string> }> {
+/**
+ * Reads only the header, checking that the file's size matches it (a cheap completeness check); `start`
+ * is where a tensor's bytes begin in the file.
+ */
+export async function readSafetensorsHeader(file: string): Promise<{
+  tensors: Record<string, Pick<Tensor, 'dtype' | 'shape'> & { start: number }>;
+  metadata: Record<string, string>;
+}> {
   const handle = await open(file, 'r');
   try {
     const { size } = await handle.stat();
@@ -174,7 +178,10 @@ export async function readSafetensorsHeader(
     await handle.read(json, 0, length, headerLengthBytes);
     const { entries, metadata } = parseHeader(json.toString('utf8'), size - headerLengthBytes - length);
     const tensors = Object.fromEntries(
-      Object.entries(entries).map(([name, { dtype, shape }]) => [name, { dtype, shape }]),
+      Object.entries(entries).map(([name, { dtype, shape, data_offsets: offsets }]) => [
+        name,
+        { dtype, shape, start: headerLengthBytes + length + offsets[0] },
+      ]),
     );
     return { tensors, metadata };
   } catch (error) {

@@ -8,7 +8,7 @@ import type { ScoredShard } from './predict-outputs';
 import { PredictError, PredictInterrupted } from './predict-errors';
 import type { ModelSet } from './predict-models';
 import type { PredictEvent, PredictStage } from './predict';
-import type { PrepareResult } from './prepare';
+import type { PrepareResult, Shard } from './prepare';
 import type { RunFolder, RunRecord } from './run-folder';
 
 /** A shard whose embedding or classification failed after retries. */
@@ -18,9 +18,18 @@ export interface ShardFailure {
   message: string;
 }
 
-/** Sequences embedded by this run per model: `embedded` of `sequences` went through the model, the
- * rest reused the vector of an identical sequence. */
-export type EmbeddingCounts = Record<'dnabert-s' | 'esm2', { sequences: number; embedded: number }>;
+/**
+ * Frames per model: `sequences` in all, `distinct` among them (each embedded once per run; every copy
+ * gets its vector), `embedded`: run through the model by this invocation (fewer than `distinct` when it
+ * resumed a run whose embeddings were partly written).
+ */
+export type EmbeddingCounts = Record<
+  'dnabert-s' | 'esm2',
+  { sequences: number; distinct: number; embedded: number }
+>;
+
+/** The prepared input of each embedding model. */
+const MODEL_INPUT = { 'dnabert-s': 'nucleotide', esm2: 'protein' } as const;
 
 /**
  * Stages 2 and 3: both embeddings of every shard, then the classifier on each shard whose embeddings
@@ -40,10 +49,12 @@ export async function embedAndClassify(
   embedded: EmbeddingCounts;
   stats: PoolStats | null;
 }> {
-  const embeddedCounts: EmbeddingCounts = {
-    'dnabert-s': { sequences: 0, embedded: 0 },
-    esm2: { sequences: 0, embedded: 0 },
-  };
+  const counts = (model: 'dnabert-s' | 'esm2') => ({
+    sequences: prepared.frames,
+    distinct: prepared.distinct[MODEL_INPUT[model]],
+    embedded: 0,
+  });
+  const embeddedCounts: EmbeddingCounts = { 'dnabert-s': counts('dnabert-s'), esm2: counts('esm2') };
   if (prepared.shards.length === 0) return { scored: [], failed: [], embedded: embeddedCounts, stats: null };
   const { workDir } = folder;
   const stageOf = (model: string): PredictStage => (model === models.esm2.dir ? 'esm2' : 'dnabert-s');
@@ -51,30 +62,26 @@ export async function embedAndClassify(
     path.join(workDir, model, `${shard}.safetensors`);
   const run = fingerprintOf({ run: JSON.stringify(runPrint) });
   const shardFingerprint = (parts: Record<string, string>) => fingerprintOf({ ...parts, run });
-  const embedJobs: Job[] = prepared.shards.flatMap((shard) => [
-    {
-      id: `dnabert-s/${shard.name}`,
-      kind: 'embed' as const,
-      input: path.join(workDir, shard.nucleotide),
-      output: embedOutput('dnabert-s', shard.name),
-      model: models.dnabert.dir,
-      fingerprint: shardFingerprint({ shard: shard.name, model: 'dnabert-s' }),
-    },
-    {
-      id: `esm2/${shard.name}`,
-      kind: 'embed' as const,
-      input: path.join(workDir, shard.protein),
-      output: embedOutput('esm2', shard.name),
-      model: models.esm2.dir,
-      fingerprint: shardFingerprint({ shard: shard.name, model: 'esm2' }),
-    },
-  ]);
+  const modelDir = { 'dnabert-s': models.dnabert.dir, esm2: models.esm2.dir };
+  // a shard whose frames all repeat earlier ones has nothing to embed for that model
+  const embedJobs: Job[] = prepared.shards.flatMap((shard) =>
+    (['dnabert-s', 'esm2'] as const)
+      .filter((model) => shard.rows[MODEL_INPUT[model]] > 0)
+      .map((model) => ({
+        id: `${model}/${shard.name}`,
+        kind: 'embed' as const,
+        input: path.join(workDir, shard[MODEL_INPUT[model]]),
+        output: embedOutput(model, shard.name),
+        model: modelDir[model],
+        fingerprint: shardFingerprint({ shard: shard.name, model }),
+      })),
+  );
   // A full or read-only disk fails every later write too: stop the pool, keep what is finished.
   const stopped: { unwritable: Error | null } = { unwritable: null };
   const failIfUnwritable = () => {
     if (stopped.unwritable) throw stopped.unwritable;
   };
-  const framesOf = new Map(prepared.shards.map((shard) => [shard.name, shard.frames]));
+  const shardOf = new Map(prepared.shards.map((shard) => [shard.name, shard]));
   const onProgress = (event: PoolEvent) => {
     if (event.type === 'job-failed' && stopsAllWrites(event.code) && !stopped.unwritable) {
       stopped.unwritable = Object.assign(new Error(event.message), {
@@ -84,9 +91,12 @@ export async function embedAndClassify(
       return;
     }
     if (event.type === 'job-skipped') {
-      const [model, shard] = event.job.id.split('/');
+      const [model, name] = event.job.id.split('/');
+      const shard = shardOf.get(name);
       const stage = model === 'classify' ? 'classify' : stageOf(event.job.model);
-      emit({ type: 'advance', stage, amount: framesOf.get(shard) ?? 0, skipped: true });
+      const amount =
+        model === 'classify' ? shard?.frames : shard?.rows[MODEL_INPUT[model as 'dnabert-s' | 'esm2']];
+      emit({ type: 'advance', stage, amount: amount ?? 0, skipped: true });
     } else if (event.type === 'batch') {
       emit({ type: 'advance', stage: stageOf(event.model), amount: event.sequences, tokens: event.tokens });
     } else if (event.type === 'job-done' && event.job.kind === 'classify') {
@@ -103,8 +113,9 @@ export async function embedAndClassify(
   if (signal?.aborted) stopOnAbort();
   signal?.addEventListener('abort', stopOnAbort);
   try {
-    emit({ type: 'stage', stage: 'dnabert-s', total: prepared.frames, unit: 'frames' });
-    emit({ type: 'stage', stage: 'esm2', total: prepared.frames, unit: 'frames' });
+    // embedding stages count distinct frames: the others are never run through the models
+    emit({ type: 'stage', stage: 'dnabert-s', total: prepared.distinct.nucleotide, unit: 'frames' });
+    emit({ type: 'stage', stage: 'esm2', total: prepared.distinct.protein, unit: 'frames' });
     const embedded = await pool.run(embedJobs);
     failIfUnwritable();
     interruptedCheck(embedded, signal);
@@ -114,16 +125,26 @@ export async function embedAndClassify(
     embedded.forEach((result) => {
       const [model, shard] = result.id.split('/') as ['dnabert-s' | 'esm2', string];
       if (result.status === 'failed') failedShards.set(shard, result);
-      embeddedCounts[model].sequences += result.stats.sequences;
       embeddedCounts[model].embedded += result.stats.embedded;
     });
     const featureOrder = models.classifier.features.map((feature) => feature.model);
+    // a shard's frames may take vectors from earlier shards: it is scored only when those are there too
+    for (const shard of prepared.shards) {
+      const failedSource = shard.sources.find((source) => source !== shard.name && failedShards.has(source));
+      if (failedSource === undefined || failedShards.has(shard.name)) continue;
+      const { code, stats } = failedShards.get(failedSource) as JobResult;
+      const message = `its frames share vectors with ${failedSource}, whose embedding failed`;
+      failedShards.set(shard.name, { id: shard.name, status: 'failed', code, message, stats });
+    }
+    const tableOf = (model: 'dnabert-s' | 'esm2', shard: Shard) =>
+      path.join(workDir, model === 'esm2' ? shard.proteinTable : shard.nucleotideTable);
     const classifyJobs: Job[] = prepared.shards
       .filter((shard) => !failedShards.has(shard.name))
       .map((shard) => ({
         id: `classify/${shard.name}`,
         kind: 'classify' as const,
-        input: featureOrder.map((model) => embedOutput(model, shard.name)),
+        input: featureOrder.map((model) => tableOf(model, shard)),
+        sources: featureOrder.map((model) => shard.sources.map((source) => embedOutput(model, source))),
         output: path.join(workDir, 'scores', `${shard.name}.safetensors`),
         model: models.classifier.dir,
         fingerprint: shardFingerprint({ shard: shard.name, model: 'classifier' }),

@@ -4,7 +4,8 @@ import { createInterface } from 'node:readline';
 import { AtomicFileWriter, withAtomicFile, writeFileAtomic } from '../io/atomic-write';
 import { readEmbeddings } from '../io/embeddings-file';
 import { ExternalSorter } from '../io/external-sort';
-import { idBytes, readFasta } from '../io/fasta';
+import { idBytes } from '../io/fasta';
+import { readFrameTable } from '../embed/frame-table';
 import { chunkSpans } from './chunk';
 import { plotChunks, PREDICTION_PLOT, RunOverview, type PlotSelection } from './plot';
 import {
@@ -58,10 +59,7 @@ interface ShardFrames {
 async function* shardFrames(workDir: string, shards: ScoredShard[]): AsyncGenerator<ShardFrames> {
   for (const { shard, scores: file } of shards) {
     if (file === null) {
-      const ids: string[] = [];
-      for await (const record of readFasta(path.join(workDir, shard.nucleotide), { duplicateIds: 'allow' })) {
-        ids.push(record.id);
-      }
+      const { ids } = await readFrameTable(path.join(workDir, shard.nucleotideTable));
       yield { ids, scores: null };
       continue;
     }

@@ -191,7 +191,7 @@ describe('batchGroups', () => {
       { job: embed('b', 'dna'), bytes: 1 },
       { job: embed('c', 'esm'), bytes: MiB },
       { job: embed('d', 'esm'), bytes: 1 },
-      { job: { ...embed('e', 'cls'), kind: 'classify' as const, input: ['x'] }, bytes: 9 },
+      { job: { ...embed('e', 'cls'), kind: 'classify' as const, input: ['x'], sources: [] }, bytes: 9 },
     ];
     const groups = batchGroups(
       items,

@@ -89,6 +89,25 @@ describe('Scheduler', () => {
     ]);
   });
 
+  it('runs a group whole again when its worker died part way: members already done come back as companions', () => {
+    const scheduler = new Scheduler<TestJob>({ slots: 1, persistent: true, maxRetries: 1, prefetchBytes: 0 });
+    const [a1, a2, a3, b] = [job('a1', 50, 'a'), job('a2', 30, 'a'), job('a3', 20, 'a'), job('b', 10)];
+    scheduler.enqueue([a1, a2, a3, b]);
+    expect(names(scheduler.assign())).toEqual(['a1', 'a2', 'a3']);
+    scheduler.ready(0);
+    scheduler.settle(0, a1); // written before the death
+    const lost = scheduler.exited(0, null);
+    expect(names(lost.retried)).toEqual(['a2', 'a3']);
+    expect(names(lost.companions)).toEqual(['a1']);
+    // a group that had finished leaves nothing behind
+    scheduler.enqueue([a1]);
+    expect(names(scheduler.assign())).toEqual(['a1', 'a2', 'a3']);
+    scheduler.ready(0);
+    for (const done of [a2, a3, a1]) scheduler.settle(0, done);
+    expect(names(scheduler.assign())).toEqual(['b']);
+    expect(names(scheduler.exited(0, null).companions)).toEqual([]);
+  });
+
   it('drains the queue on close', () => {
     const scheduler = new Scheduler<TestJob>({ slots: 1, persistent: true, maxRetries: 0, prefetchBytes: 0 });
     scheduler.enqueue([job('a', 1), job('b', 1), job('c', 1)]);

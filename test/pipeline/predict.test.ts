@@ -46,7 +46,9 @@ function readFinal(outDir: string): Record<string, string> {
   return Object.fromEntries(FINAL.map((name) => [name, readFileSync(path.join(outDir, name), 'utf8')]));
 }
 
-// python3-torch: join the kept embeddings by frame id, run the classifier, print like the original.
+// python3-torch: each frame's vectors are those of its sequence (the kept embeddings hold each distinct
+// frame sequence once, found here through the kept identified files), run the classifier, print like
+// the original.
 const PYTHON_CLASSIFY = `
 import sys, json, glob, os, struct, numpy as np, torch
 out, models = sys.argv[1], sys.argv[2]
@@ -64,11 +66,19 @@ def load(path):
     names = data[b[0]:b[1]]
     ids = [names[offsets[k]:offsets[k + 1]].decode('latin1') for k in range(len(rows))]
     return dict(zip(ids, rows))
+def frames(path):
+    lines = open(path, encoding='latin1').read().splitlines()
+    return {lines[k][1:]: lines[k + 1] for k in range(0, len(lines), 2)}
 vectors = {}
-for model in ('dnabert-s', 'esm2'):
-    vectors[model] = {}
+for model, kept in (('dnabert-s', 'reads_identified_nucleotide.fa'), ('esm2', 'reads_identified_protein.faa')):
+    sequence = frames(os.path.join(out, kept))
+    by_sequence = {}
     for path in sorted(glob.glob(os.path.join(out, 'embeddings', model, '*.safetensors'))):
-        vectors[model].update(load(path))
+        for i, row in load(path).items():
+            assert sequence[i] not in by_sequence, f'{model}: {i} embedded twice'
+            by_sequence[sequence[i]] = row
+    assert len(by_sequence) == len(set(sequence.values())), f'{model}: not every distinct frame embedded'
+    vectors[model] = {i: by_sequence[s] for i, s in sequence.items()}
 manifest = json.load(open(os.path.join(models, 'classifier', 'manifest.json')))
 classifier = torch.jit.load(os.path.join(models, 'classifier', 'model.pt')).eval()
 lines = open(os.path.join(out, 'prediction_results.txt')).read().splitlines()[1:]
@@ -276,7 +286,10 @@ describe('predict', () => {
         delete process.env.VIRNUCPRO_TEST_INJECT_OOM;
       }
       expect(partial.exitCode).toBe(2);
-      expect(partial.failed).toHaveLength(1);
+      // the shard that failed, and the later shards whose frames repeat some of its frames
+      const [failed, ...sharing] = partial.failed;
+      expect(failed.code).toBe('E_OOM');
+      for (const other of sharing) expect(other.message).toContain(`share vectors with ${failed.shard}`);
       expect(partial.calls.not_scored).toBeGreaterThan(0);
       const summary = readFileSync(path.join(dir, 'partial', 'prediction_summary.tsv'), 'utf8');
       expect(summary).toMatch(/\tnot_scored\t\d+\n/);

@@ -29,7 +29,10 @@ export function describeResult(result: PredictResult): string {
     .map((file) => path.basename(file));
   const distinct = Object.entries(result.embedded)
     .filter(([, counts]) => counts.sequences > 0)
-    .map(([model, counts]) => `${model} ${counts.embedded} distinct of ${counts.sequences}`)
+    .map(([model, counts]) => {
+      const resumed = counts.embedded === counts.distinct ? '' : ` (${counts.embedded} by this invocation)`;
+      return `${model} ${counts.distinct} distinct of ${counts.sequences}${resumed}`;
+    })
     .join(', ');
   const lines = [
     `${result.records} records, ${result.frames} frames scored: ${describeCalls(result.calls)}`,
