@@ -34,8 +34,23 @@ beforeAll(() => {
     .replace(/>demo_/g, '>other_')
     .toLowerCase()
     .replace(/\n/g, '\r\n');
+  NO_EMBEDDING = path.join(dir, 'no-embedding.js');
+  writeFileSync(NO_EMBEDDING, NO_EMBEDDING_GUARD);
   writeFileSync(inputs[1], `${second}>unknown kept as is\r\n${'N'.repeat(400)}\r\n>empty_one\r\n`);
 });
+
+// Loaded with --require before the CLI: forking a worker process, or loading the addon in the parent,
+// fails the command (the plot's own renderer, a spawned script, may still run).
+const NO_EMBEDDING_GUARD = `
+require('node:child_process').fork = () => { throw new Error('no embedding here: a worker process'); };
+const Module = require('node:module');
+const load = Module._load;
+Module._load = function (request, ...rest) {
+  if (/[\\/]binding([\\/]index(\\.js)?)?$|\\.node$/.test(request)) throw new Error('no embedding here: the native addon');
+  return load.call(this, request, ...rest);
+};
+`;
+let NO_EMBEDDING: string;
 
 function options(outDir: string, extra: Partial<PredictOptions> = {}): PredictOptions {
   return { inputs, outDir: path.join(dir, outDir), models, ...extra };
@@ -219,10 +234,16 @@ describe('run outputs', () => {
       .filter((score): score is number => score !== null)
       .sort();
     const threshold = scores[Math.floor(scores.length / 2)];
-    const rescored = spawnSync(process.execPath, [CLI, 'rescore', base, '--min-score', String(threshold)], {
-      encoding: 'utf8',
-    });
+    // under a guard that fails any process start and any load of the native addon: nothing can embed
+    const guarded = (args: string[]) =>
+      spawnSync(process.execPath, ['--require', NO_EMBEDDING, CLI, ...args], { encoding: 'utf8' });
+    const rescored = guarded(['rescore', base, '--min-score', String(threshold)]);
+    expect(rescored.stderr).not.toContain('no embedding here');
     expect(rescored.status).toBe(0);
+    // the guard bites: predict cannot run under it
+    const blocked = guarded(['predict', ...inputs, '-o', path.join(dir, 'guarded'), '--models', models]);
+    expect(blocked.status).not.toBe(0);
+    expect(blocked.stderr).toMatch(/no embedding here/);
     // the same threads as the first run: BLAS picks kernels by thread count, so the last float32 digit may differ
     await predict(options('fresh', { minScore: threshold, threads: 1 }));
     const fresh = path.join(dir, 'fresh');
