@@ -1,9 +1,9 @@
+#include <cstdio>
+
 #include "core/alloc_conf.h"
 #include "core/device.h"
 #include "napi/bindings.h"
 #include "napi/sync_call.h"
-
-#include <cstdio>
 
 namespace virnucpro::napi {
 
