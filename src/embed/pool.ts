@@ -47,7 +47,8 @@ export interface WorkerStats extends WorkerCounters {
 }
 
 export interface EngineSettings {
-  replacedByDeterministic: ReturnType<typeof replacedByDeterministic>;
+  /** options the user gave that --deterministic replaced, with their values */
+  replacedByDeterministic: Partial<Pick<EngineOptions, 'threads' | 'tokensPerBatch'>>;
   allocConf: AllocConf | null;
 }
 
@@ -468,7 +469,7 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
   }
 
   /**
-   * Where the engine runs other than its options say, one line each: options --deterministic replaced,
+   * What the engine does other than its options say, one line each: options --deterministic replaced,
    * and on GPUs why the CUDA allocator runs without expandable segments.
    */
   get notes(): string[] {
