@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { AtomicFileWriter } from '../io/atomic-write';
-import { idBytes, readFasta, type FastaRecord, type SeenIds } from '../io/fasta';
+import { idBytes, readFasta, type FastaRecord } from '../io/fasta';
+import { IdSet } from '../io/id-set';
 import { LineReader } from '../io/line-reader';
 import { PredictError } from './predict-errors';
 import { PREDICTION_SUMMARY, wrappedFastaEntry } from './prediction-files';
@@ -20,7 +21,8 @@ export interface ViralHitsOptions {
 }
 
 async function* inputRecords(options: ViralHitsOptions): AsyncGenerator<FastaRecord> {
-  const seen: SeenIds = new Map();
+  // compact: a Map of every id held some 200 bytes per read until the last record
+  const seen = new IdSet();
   const duplicateIds = options.renameDuplicates ? 'rename' : 'error';
   // without `rna`: a U stays a U, as in the input
   for (const [index, input] of options.inputs.entries()) {
