@@ -167,6 +167,9 @@ export interface PredictMemoryRun {
   parentPeakRssMb: number;
   /** VmHWM of its worker, MiB */
   workerPeakRssMb: number;
+  /** `virnucpro rescore` on the finished run's folder: wall seconds and its VmHWM, MiB */
+  rescoreWallSeconds: number;
+  rescorePeakRssMb: number;
 }
 
 export interface CudaRun {

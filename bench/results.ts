@@ -1,4 +1,4 @@
-import type { Measurements, PersistentCase } from './measurements';
+import type { Measurements, PersistentCase, PredictMemoryRun } from './measurements';
 
 export interface MachineInfo {
   cpuModel: string;
@@ -60,6 +60,10 @@ export interface BenchResults {
   predict_worker_peak_rss_mb: number | null;
   /** parent peak RSS at the largest read count over that at the smallest: 1 is flat */
   predict_parent_rss_growth: number | null;
+  /** the parent's peak RSS growth per 10,000 reads between the smallest and the largest count, MiB */
+  predict_parent_rss_slope_mb_per_10k: number | null;
+  /** rescore's wall time over predict's, at the largest read count */
+  rescore_wall_ratio: number | null;
   notes: string[];
   sections: Measurements;
 }
@@ -78,6 +82,11 @@ function maximum(values: number[]): number | null {
   return values.length === 0 ? null : Math.max(...values);
 }
 
+/** The parent's peak RSS growth per 10,000 reads from one run to another, MiB. */
+export function parentSlopePer10k(from: PredictMemoryRun, to: PredictMemoryRun): number {
+  return ((to.parentPeakRssMb - from.parentPeakRssMb) * 10_000) / (to.reads - from.reads);
+}
+
 function predictMemoryKeys(measurements: Measurements) {
   const runs = measurements.predictMemory;
   const smallest = runs.at(0);
@@ -87,6 +96,9 @@ function predictMemoryKeys(measurements: Measurements) {
     predict_worker_peak_rss_mb: largest?.workerPeakRssMb ?? null,
     predict_parent_rss_growth:
       smallest && largest && runs.length > 1 ? largest.parentPeakRssMb / smallest.parentPeakRssMb : null,
+    predict_parent_rss_slope_mb_per_10k:
+      smallest && largest && runs.length > 1 ? parentSlopePer10k(smallest, largest) : null,
+    rescore_wall_ratio: largest ? largest.rescoreWallSeconds / largest.wallSeconds : null,
   };
 }
 

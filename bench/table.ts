@@ -1,6 +1,6 @@
 import type { Measurements, PredictRun } from './measurements';
 import type { Spread } from './repeats';
-import type { BenchResults } from './results';
+import { parentSlopePer10k, type BenchResults } from './results';
 
 // The printed summary: one row per figure, the target beside it, and the absolute numbers as context.
 
@@ -84,12 +84,22 @@ export function summaryRows(results: BenchResults): TableRow[] {
       context: `${(m.parameterBytes / 2 ** 20).toFixed(0)} MiB of fp32 parameters (${m.rssOverParameters.toFixed(1)}x)`,
     });
   }
-  for (const r of sections.predictMemory) {
+  for (const [k, r] of sections.predictMemory.entries()) {
+    const previous = sections.predictMemory[k - 1];
+    const slope = previous
+      ? `; ${parentSlopePer10k(previous, r).toFixed(1)} MiB per 10k reads since ${previous.reads.toLocaleString('en')}`
+      : '';
     rows.push({
       figure: `predict peak RSS, parent / worker (${r.reads.toLocaleString('en')} reads)`,
       value: `${r.parentPeakRssMb.toFixed(0)} / ${r.workerPeakRssMb.toFixed(0)} MiB`,
-      target: '< 500 MiB, flat',
-      context: `tiny models, 1 worker, ${r.readLength} nt reads, ${r.frames} frames: ${r.wallSeconds.toFixed(0)} s`,
+      target: 'parent < 300 MiB, flat',
+      context: `tiny models, 1 worker, ${r.readLength} nt reads, ${r.frames} frames: ${r.wallSeconds.toFixed(0)} s${slope}`,
+    });
+    rows.push({
+      figure: `rescore over predict, wall (${r.reads.toLocaleString('en')} reads)`,
+      value: `${((100 * r.rescoreWallSeconds) / r.wallSeconds).toFixed(1)}%`,
+      target: '<= 10%',
+      context: `${r.rescoreWallSeconds.toFixed(1)} s; peak ${r.rescorePeakRssMb.toFixed(0)} MiB beside predict's parent ${r.parentPeakRssMb.toFixed(0)} MiB`,
     });
   }
   rows.push(...batchingAndPredictRows(sections));

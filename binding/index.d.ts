@@ -51,8 +51,10 @@ export interface BuildInfo {
   cudaVersion: string | null;
   cudaDeviceCount: number;
   devices: DeviceInfo[];
-  /** PYTORCH_CUDA_ALLOC_CONF as the addon left it at initialisation. */
+  /** PYTORCH_CUDA_ALLOC_CONF as the addon left it at initialisation (null: unset). */
   allocConf: string | null;
+  /** Why the addon did not add expandable_segments:True (libtorch before 2.1 rejects it); null when it did. */
+  allocConfNote: string | null;
   interopThreads: number;
   intraopThreads: number;
   /** Present on CUDA builds with a device, per device index. */
@@ -119,9 +121,19 @@ export interface RegistryStats {
   tokenizers: string[];
 }
 
+/** PYTORCH_CUDA_ALLOC_CONF as the addon leaves it, and why when it leaves expandable segments off. */
+export interface AllocConf {
+  value: string | null;
+  note: string | null;
+}
+
 export interface NativeAddon {
   /** Lists devices with their free memory: creates a CUDA context on every visible device. */
   buildInfo(): BuildInfo;
+  /** The allocator setting the addon applied when it loaded; creates no CUDA context. */
+  allocConf(): AllocConf;
+  /** The addon's allocator rule alone, for a libtorch version ('2.1') and the variable as a user set it. */
+  allocConfFor(torchVersion: string, current: string | null): AllocConf;
   /** The CUDA devices this process sees (0 on a CPU build), without creating any CUDA context. */
   cudaDeviceCount(): number;
   setThreads(intraop: number): void;

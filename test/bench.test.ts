@@ -213,9 +213,11 @@ describe('bench results', () => {
     expect(Object.keys(JSON.parse(JSON.stringify(results)))).toContain('peak_rss_mb');
     expect(results.predict_parent_peak_rss_mb).toBeNull();
     expect(results.predict_parent_rss_growth).toBeNull();
+    expect(results.predict_parent_rss_slope_mb_per_10k).toBeNull();
+    expect(results.rescore_wall_ratio).toBeNull();
   });
 
-  it('reports predict memory at the largest read count and its growth from the smallest', () => {
+  it('reports predict memory at the largest read count, its growth from the smallest, and rescore beside it', () => {
     const run = (reads: number, parentPeakRssMb: number, workerPeakRssMb: number) => ({
       reads,
       readLength: 150,
@@ -224,6 +226,8 @@ describe('bench results', () => {
       cpuSeconds: reads / 50,
       parentPeakRssMb,
       workerPeakRssMb,
+      rescoreWallSeconds: reads / 2000,
+      rescorePeakRssMb: 90,
     });
     const results = buildResults(meta, {
       ...emptyMeasurements(),
@@ -232,6 +236,9 @@ describe('bench results', () => {
     expect(results.predict_parent_peak_rss_mb).toBe(220);
     expect(results.predict_worker_peak_rss_mb).toBe(410);
     expect(results.predict_parent_rss_growth).toBeCloseTo(1.1);
+    // 20 MiB over 900,000 reads
+    expect(results.predict_parent_rss_slope_mb_per_10k).toBeCloseTo(20 / 90);
+    expect(results.rescore_wall_ratio).toBeCloseTo(0.05);
   });
 });
 

@@ -10,7 +10,9 @@ import { writeCodingReads } from '../synthetic';
 
 // `virnucpro predict` on the tiny models at growing read counts, one CPU worker: the peak resident
 // memory of the parent and of the worker at each count, side by side, so that a growth with the
-// number of reads shows. The models are tiny so that the run is about the pipeline, not the forward.
+// number of reads shows; then `virnucpro rescore` on the finished folder, its wall time beside
+// predict's and its peak beside the parent's. The models are tiny so that the run is about the
+// pipeline, not the forward.
 
 export const READ_LENGTH = 150;
 
@@ -49,6 +51,9 @@ export async function measurePredictMemory(context: BenchContext, reads: number)
   if (parsed.failed.length > 0) throw new Error(`predict ${reads} reads: shards failed (${report})`);
   const [parent] = measured.peaks;
   const workers = measured.peaks.filter((peak) => /worker\.js/.test(peak.command));
+  const rescore = await runMeasured(process.execPath, [cli, 'rescore', outDir, '--min-score', '0.5'], {
+    sampleMilliseconds: 250,
+  });
   const run: PredictMemoryRun = {
     reads,
     readLength: READ_LENGTH,
@@ -57,10 +62,14 @@ export async function measurePredictMemory(context: BenchContext, reads: number)
     cpuSeconds: measured.cpuSeconds,
     parentPeakRssMb: parent.peakRssMb,
     workerPeakRssMb: Math.max(...workers.map((peak) => peak.peakRssMb)),
+    rescoreWallSeconds: rescore.wallSeconds,
+    rescorePeakRssMb: rescore.peaks[0].peakRssMb,
   };
   context.log(
     `  parent ${run.parentPeakRssMb.toFixed(0)} MiB, worker ${run.workerPeakRssMb.toFixed(0)} MiB, ` +
-      `${run.wallSeconds.toFixed(0)} s`,
+      `${run.wallSeconds.toFixed(0)} s; rescore ${run.rescoreWallSeconds.toFixed(1)} s ` +
+      `(${((100 * run.rescoreWallSeconds) / run.wallSeconds).toFixed(1)}% of predict), ` +
+      `peak ${run.rescorePeakRssMb.toFixed(0)} MiB`,
   );
   await rm(dir, { recursive: true, force: true });
   return run;

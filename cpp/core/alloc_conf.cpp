@@ -1,5 +1,7 @@
 #include "core/alloc_conf.h"
 
+#include <torch/version.h>
+
 #include <cstdlib>
 #include <mutex>
 #include <sstream>
@@ -29,27 +31,34 @@ bool HasOption(const std::string& conf) {
 }
 
 std::mutex applied_mutex;
-std::optional<std::string> applied;
+std::optional<AllocConf> applied;
 
 }  // namespace
 
-std::string WithExpandableSegments(const std::optional<std::string>& current) {
+AllocConf DecideAllocConf(int torch_major, int torch_minor, const std::optional<std::string>& current) {
+  const bool empty = !current || Trim(*current).empty();
+  if (!empty && HasOption(*current)) return {current, std::nullopt};
+  if (torch_major < 2 || (torch_major == 2 && torch_minor < 1)) {
+    std::ostringstream note;
+    note << kVariable << ": " << kOption << " not added: libtorch " << torch_major << "." << torch_minor
+         << " does not accept it (2.1 and newer do)";
+    return {current, note.str()};
+  }
   const std::string wanted = std::string(kOption) + ":True";
-  if (!current || Trim(*current).empty()) return wanted;
-  if (HasOption(*current)) return *current;
-  return *current + "," + wanted;
+  return {empty ? wanted : *current + "," + wanted, std::nullopt};
 }
 
-std::string ApplyAllocConf() {
+AllocConf ApplyAllocConf() {
   std::lock_guard<std::mutex> lock(applied_mutex);
   const char* raw = std::getenv(kVariable);
-  const std::string value = WithExpandableSegments(raw ? std::optional<std::string>(raw) : std::nullopt);
-  setenv(kVariable, value.c_str(), /*overwrite=*/1);
-  applied = value;
-  return value;
+  const std::optional<std::string> current = raw ? std::optional<std::string>(raw) : std::nullopt;
+  const AllocConf decided = DecideAllocConf(TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, current);
+  if (decided.value && decided.value != current) setenv(kVariable, decided.value->c_str(), /*overwrite=*/1);
+  applied = decided;
+  return decided;
 }
 
-std::optional<std::string> AppliedAllocConf() {
+std::optional<AllocConf> AppliedAllocConf() {
   std::lock_guard<std::mutex> lock(applied_mutex);
   return applied;
 }

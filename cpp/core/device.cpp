@@ -134,7 +134,10 @@ std::string DtypeName(c10::ScalarType dtype) {
 BuildInfo QueryBuildInfo() {
   BuildInfo info;
   info.torch_version = TORCH_VERSION;
-  info.alloc_conf = AppliedAllocConf();
+  if (const auto applied = AppliedAllocConf()) {
+    info.alloc_conf = applied->value;
+    info.alloc_conf_note = applied->note;
+  }
   info.interop_threads = at::get_num_interop_threads();
   info.intraop_threads = at::get_num_threads();
 #ifdef VIRNUCPRO_WITH_CUDA

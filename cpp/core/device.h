@@ -47,7 +47,9 @@ struct BuildInfo {
   bool cuda = false;
   std::optional<std::string> cuda_version;
   std::vector<DeviceInfo> devices;
+  // PYTORCH_CUDA_ALLOC_CONF in force, and why expandable segments are off when the addon left them off
   std::optional<std::string> alloc_conf;
+  std::optional<std::string> alloc_conf_note;
   int interop_threads = 0;
   int intraop_threads = 0;
   // One entry per device on CUDA builds with a device; empty otherwise.

@@ -1,3 +1,6 @@
+#include <cstdio>
+
+#include "core/alloc_conf.h"
 #include "core/device.h"
 #include "napi/bindings.h"
 #include "napi/sync_call.h"
@@ -48,11 +51,41 @@ Napi::Value BuildInfoObject(const Napi::CallbackInfo& info) {
     object.Set("cudaDeviceCount", static_cast<double>(build.devices.size()));
     object.Set("devices", ObjectArray(env, build.devices, DeviceObject));
     object.Set("allocConf", OptionalString(env, build.alloc_conf));
+    object.Set("allocConfNote", OptionalString(env, build.alloc_conf_note));
     object.Set("interopThreads", build.interop_threads);
     object.Set("intraopThreads", build.intraop_threads);
     object.Set("allocator",
                build.allocator.empty() ? env.Null() : ObjectArray(env, build.allocator, AllocatorObject));
     return object;
+  });
+}
+
+Napi::Object AllocConfObject(Napi::Env env, const AllocConf& conf) {
+  Napi::Object object = Napi::Object::New(env);
+  object.Set("value", OptionalString(env, conf.value));
+  object.Set("note", OptionalString(env, conf.note));
+  return object;
+}
+
+Napi::Value AllocConfBinding(const Napi::CallbackInfo& info) {
+  return SyncCall(info.Env(),
+                  [&] { return AllocConfObject(info.Env(), AppliedAllocConf().value_or(AllocConf{})); });
+}
+
+// The rule alone, for any libtorch version: allocConfFor('1.13', 'max_split_size_mb:128').
+Napi::Value AllocConfForBinding(const Napi::CallbackInfo& info) {
+  return SyncCall(info.Env(), [&] {
+    if (info.Length() < 2 || !info[0].IsString() || !(info[1].IsString() || info[1].IsNull()))
+      throw Error(ErrorCode::kInternal,
+                  "allocConfFor(torchVersion, current) takes a string and a string or null");
+    const std::string version = info[0].As<Napi::String>().Utf8Value();
+    int major = 0;
+    int minor = 0;
+    if (std::sscanf(version.c_str(), "%d.%d", &major, &minor) != 2)
+      throw Error(ErrorCode::kInternal, "allocConfFor: torchVersion must look like 2.1, got " + version);
+    const std::optional<std::string> current =
+        info[1].IsNull() ? std::nullopt : std::optional<std::string>(info[1].As<Napi::String>().Utf8Value());
+    return AllocConfObject(info.Env(), DecideAllocConf(major, minor, current));
   });
 }
 
@@ -85,6 +118,8 @@ Napi::Value ClearCacheBinding(const Napi::CallbackInfo& info) {
 
 void RegisterDeviceBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfoObject, "buildInfo"));
+  exports.Set("allocConf", Napi::Function::New(env, AllocConfBinding, "allocConf"));
+  exports.Set("allocConfFor", Napi::Function::New(env, AllocConfForBinding, "allocConfFor"));
   exports.Set("cudaDeviceCount", Napi::Function::New(env, CudaDeviceCountBinding, "cudaDeviceCount"));
   exports.Set("useDeterministicAlgorithms",
               Napi::Function::New(env, UseDeterministicBinding, "useDeterministicAlgorithms"));

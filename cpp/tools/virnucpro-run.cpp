@@ -192,6 +192,8 @@ nlohmann::json BuildInfoJson(const virnucpro::BuildInfo& info) {
           {"torchSource", VIRNUCPRO_TORCH_SOURCE},
           {"devices", devices},
           {"allocConf", info.alloc_conf ? nlohmann::json(*info.alloc_conf) : nlohmann::json(nullptr)},
+          {"allocConfNote",
+           info.alloc_conf_note ? nlohmann::json(*info.alloc_conf_note) : nlohmann::json(nullptr)},
           {"interopThreads", info.interop_threads},
           {"intraopThreads", info.intraop_threads},
           {"allocator", allocator}};

@@ -16,7 +16,7 @@ export interface EngineOptionsInput {
   dtype?: DtypeChoice;
   /** padded tokens per forward call (default: from the device, CPU 4096, CUDA from free memory) */
   tokensPerBatch?: number | null;
-  /** each worker empties the CUDA cache after every this many finished files (default 10) */
+  /** each GPU worker empties the CUDA cache after every this many embeddings files it writes (default 10) */
   cacheClearInterval?: number;
   /** how often a file is retried after the worker running it died (default 2) */
   maxRetries?: number;

@@ -25,7 +25,7 @@ export const engineOptionsSchema = z.strictObject({
   dtype: dtypeSchema.default('auto'),
   /** padded tokens per forward call; null: from the device (CPU 4096, CUDA from free memory) */
   tokensPerBatch: positiveInt.nullable().default(null),
-  /** each worker empties the CUDA cache after every this many finished files */
+  /** each GPU worker empties the CUDA cache after every this many embeddings files it writes */
   cacheClearInterval: positiveInt.default(10),
   /** how often a file is retried after the worker running it died */
   maxRetries: z.number().int().nonnegative().default(2),
@@ -45,6 +45,30 @@ void engineInputInStep;
 void engineOutputInStep;
 
 export const engineDefaults: EngineOptions = engineOptionsSchema.parse({});
+
+/** The options the user gave that --deterministic replaces (one thread per CPU worker, one sequence per forward call). */
+export function replacedByDeterministic(
+  options: Pick<EngineOptions, 'deterministic' | 'threads' | 'tokensPerBatch'>,
+): Partial<Pick<EngineOptions, 'threads' | 'tokensPerBatch'>> {
+  if (!options.deterministic) return {};
+  const replaced: Partial<Pick<EngineOptions, 'threads' | 'tokensPerBatch'>> = {};
+  if (options.threads !== null) replaced.threads = options.threads;
+  if (options.tokensPerBatch !== null) replaced.tokensPerBatch = options.tokensPerBatch;
+  return replaced;
+}
+
+/** One line saying what --deterministic replaced, or null when it replaced nothing the user gave. */
+export function describeReplacedByDeterministic(
+  replaced: Partial<Pick<EngineOptions, 'threads' | 'tokensPerBatch'>>,
+): string | null {
+  const given = [
+    replaced.threads !== undefined ? `--threads ${replaced.threads} (it uses 1 thread per CPU worker)` : null,
+    replaced.tokensPerBatch !== undefined
+      ? `--tokens-per-batch ${replaced.tokensPerBatch} (it runs one sequence per forward call)`
+      : null,
+  ].filter((part) => part !== null);
+  return given.length === 0 ? null : `--deterministic replaces ${given.join(' and ')}`;
+}
 
 /** Parses with a schema; a bad value is a TypeError naming the field. */
 export function parseOptions<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
@@ -87,7 +111,7 @@ export const engineFlags: Record<keyof EngineOptions, EngineFlag> = {
   },
   cacheClearInterval: {
     flags: '--cache-clear-interval <n>',
-    description: 'empty the CUDA cache every n files per worker',
+    description: 'empty the CUDA cache every n embeddings files a worker writes',
     parse: 'positive-integer',
   },
   maxRetries: {

@@ -1,14 +1,17 @@
 import { EventEmitter } from 'node:events';
+import type { AllocConf } from '../../binding';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { removeTemporaries } from '../io/atomic-write';
 import { embeddingsFileState } from '../io/embeddings-file';
+import { native } from '../native';
 import { planWorkerSlots, type WorkerSlot } from './devices';
 import { readEmbeddingManifest } from './embedding-model';
 import type { ErrorPayload } from './job-errors';
 import type { Job, JobErrorCode, JobResult, JobStats } from './jobs';
 import type { EngineOptions } from './engine-options';
 import { embedFiles, type EmbedFilesResult } from './embed-files';
+import { describeReplacedByDeterministic, replacedByDeterministic } from './options';
 import {
   addCounters,
   zeroCounters,
@@ -41,6 +44,12 @@ export interface WorkerStats extends WorkerCounters {
   crashes: number;
   /** from the live (or last) process once it loaded its models */
   setup: WorkerSetup | null;
+}
+
+export interface EngineSettings {
+  /** options the user gave that --deterministic replaced, with their values */
+  replacedByDeterministic: Partial<Pick<EngineOptions, 'threads' | 'tokensPerBatch'>>;
+  allocConf: AllocConf | null;
 }
 
 /** The workers' counters summed, and each worker's. */
@@ -470,6 +479,30 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
    */
   embedFiles(files: string[], outDir: string, model?: string): Promise<EmbedFilesResult> {
     return embedFiles(this, files, outDir, model);
+  }
+
+  /**
+   * What the engine does other than its options say, one line each: options --deterministic replaced,
+   * and on GPUs why the CUDA allocator runs without expandable segments.
+   */
+  get notes(): string[] {
+    const replaced = describeReplacedByDeterministic(replacedByDeterministic(this.config));
+    const onCuda = this.slots.some((slot) => slot.plan.device !== 'cpu');
+    // the parent loads the addon only for GPUs; on CPU the allocator setting does not matter
+    const allocator = onCuda ? native().allocConf().note : null;
+    return [replaced, allocator].filter((line) => line !== null);
+  }
+
+  /**
+   * What the engine runs with besides its options: the options --deterministic replaced, and
+   * PYTORCH_CUDA_ALLOC_CONF as the workers' addon left it (null before a worker has started).
+   */
+  get settings(): EngineSettings {
+    const setup = this.slots.find((slot) => slot.setup !== null)?.setup ?? null;
+    return {
+      replacedByDeterministic: replacedByDeterministic(this.config),
+      allocConf: setup && { value: setup.allocConf, note: setup.allocConfNote },
+    };
   }
 
   /** What decides an embed job's numbers besides its input: see embed-files.ts. */

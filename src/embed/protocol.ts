@@ -29,7 +29,9 @@ export const injectOutOfMemoryVariable = 'VIRNUCPRO_TEST_INJECT_OOM';
 /** Cumulative counters of one worker process. */
 export interface WorkerCounters {
   modelLoads: number;
-  cacheClears: number;
+  /** CUDA cache clears (--cache-clear-interval); null where there is no CUDA cache (CPU workers) */
+  cacheClears: number | null;
+  /** jobs finished: embeddings files and classify jobs */
   files: number;
   sequences: number;
   /** sequences run through a model: the others reused the vector of an identical one */
@@ -57,6 +59,8 @@ export interface WorkerSetup {
   visibleDevices: string | null;
   /** PYTORCH_CUDA_ALLOC_CONF as the addon left it */
   allocConf: string | null;
+  /** why the addon left expandable segments off (a libtorch before 2.1), else null */
+  allocConfNote: string | null;
   dtype: Dtype;
   tokenBudgets: Record<string, number>;
 }
@@ -80,7 +84,7 @@ export type WorkerMessage =
 export function zeroCounters(): WorkerCounters {
   return {
     modelLoads: 0,
-    cacheClears: 0,
+    cacheClears: null,
     files: 0,
     sequences: 0,
     embedded: 0,
@@ -92,8 +96,13 @@ export function zeroCounters(): WorkerCounters {
   };
 }
 
+const sumOrNull = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : a + b);
+
 export function addCounters(a: WorkerCounters, b: WorkerCounters): WorkerCounters {
   const sum = zeroCounters();
-  for (const key of Object.keys(sum) as (keyof WorkerCounters)[]) sum[key] = a[key] + b[key];
+  for (const key of Object.keys(sum) as (keyof WorkerCounters)[]) {
+    if (key !== 'cacheClears') sum[key] = a[key] + b[key];
+  }
+  sum.cacheClears = sumOrNull(a.cacheClears, b.cacheClears);
   return sum;
 }

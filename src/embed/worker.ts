@@ -3,6 +3,7 @@
 // applies the allocator setting when it loads, before CUDA starts.
 import type { AtomicFileWriter } from '../io/atomic-write';
 import { native } from '../native';
+import { CacheClearSchedule } from './cache-clears';
 import { loadClassifier, runClassifyJob, type LoadedClassifier } from './classify-job';
 import { EmbeddingModel } from './embedding-model';
 import { prepareEmbedJob, runEmbedGroup, type PreparedJob } from './embed-job';
@@ -19,7 +20,8 @@ import {
 } from './protocol';
 
 const config = JSON.parse(process.env[workerConfigVariable] ?? 'null') as WorkerConfig;
-const counters = zeroCounters();
+const cacheClears = new CacheClearSchedule(config.cacheClearInterval, config.device !== 'cpu');
+const counters = { ...zeroCounters(), cacheClears: cacheClears.clears };
 const queue: WorkerJob[] = [];
 const preparing = new Map<string, Promise<PreparedJob>>();
 const models = new Map<string, EmbeddingModel>();
@@ -67,13 +69,14 @@ function prepare(job: EmbedJob): Promise<PreparedJob> {
   return pending;
 }
 
-function finished(job: Job, stats: JobStats): void {
+/** `keep`: an embed job whose complete output was kept, not written again. */
+function finished(job: Job & { keep?: boolean }, stats: JobStats): void {
   counters.files++;
   counters.sequences += stats.sequences;
   counters.embedded += stats.embedded;
   counters.tokens += stats.tokens;
-  if (counters.files % config.cacheClearInterval === 0) native().clearCache();
-  counters.cacheClears = native().stats().cacheClears;
+  if (cacheClears.finished(job)) native().clearCache();
+  counters.cacheClears = cacheClears.clears;
   send({ type: 'done', jobId: job.id, stats, counters: { ...counters } });
 }
 
@@ -184,9 +187,11 @@ async function start(): Promise<void> {
   const tokenBudgets = Object.fromEntries([...models].map(([dir, model]) => [dir, model.tokenBudget]));
   counters.modelLoads = addon.stats().modelLoads;
   ready = true;
+  const { allocConf, allocConfNote } = addon.buildInfo();
   const setup = {
     visibleDevices: process.env.CUDA_VISIBLE_DEVICES ?? null,
-    allocConf: addon.buildInfo().allocConf,
+    allocConf,
+    allocConfNote,
     dtype: config.dtype,
     tokenBudgets,
   };

@@ -60,9 +60,21 @@ async function syncFolder(folder: string): Promise<void> {
   }
 }
 
-/** A file written in pieces that appears under its name only on commit(). */
+/**
+ * Buffers of committed writers, for the next ones: predict opens two writers per shard, and a fresh
+ * megabyte for each would live long enough to end as old garbage outside the heap.
+ */
+const spareBuffers: Buffer[] = [];
+const SPARE_BUFFERS = 8;
+
+/**
+ * A file written in pieces that appears under its name only on commit(). Pieces are copied at once into
+ * one buffer per writer, reused from flush to flush (it grows to `flushBytes`): a caller's many small
+ * pieces die young instead of waiting in a list, where they would outlive V8's young generation and
+ * pile up as old garbage holding memory outside the heap (predict writes a few per read).
+ */
 export class AtomicFileWriter {
-  private buffered: Buffer[] = [];
+  private buffer: Buffer = Buffer.allocUnsafeSlow(0);
   private bufferedBytes = 0;
   private done = false;
 
@@ -86,31 +98,48 @@ export class AtomicFileWriter {
 
   async write(data: string | Uint8Array): Promise<void> {
     if (this.done) throw new Error(`${this.file}: write after commit or abort`);
-    const bytes =
-      typeof data === 'string'
-        ? Buffer.from(data)
-        : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    this.buffered.push(bytes);
-    this.bufferedBytes += bytes.length;
-    if (this.bufferedBytes < this.flushBytes) return;
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     try {
-      await this.flush();
+      for (let at = 0; at < bytes.length;) {
+        if (this.bufferedBytes === this.flushBytes) await this.flush();
+        this.reserve(bytes.length - at);
+        const piece = bytes.subarray(at, at + this.buffer.length - this.bufferedBytes);
+        this.buffer.set(piece, this.bufferedBytes);
+        this.bufferedBytes += piece.length;
+        at += piece.length;
+      }
+      if (this.bufferedBytes === this.flushBytes) await this.flush();
     } catch (error) {
       await this.abort();
       throw fileError(error, this.file);
     }
   }
 
+  /** Grows the buffer (up to flushBytes) towards room for `more` bytes. */
+  private reserve(more: number): void {
+    const wanted = Math.min(this.flushBytes, this.bufferedBytes + more);
+    if (wanted <= this.buffer.length) return;
+    const spare = spareBuffers.findIndex(
+      (buffer) => buffer.length >= wanted && buffer.length <= this.flushBytes,
+    );
+    const larger =
+      spare !== -1
+        ? spareBuffers.splice(spare, 1)[0]
+        : Buffer.allocUnsafeSlow(
+            Math.min(this.flushBytes, Math.max(wanted, 2 * this.buffer.length, 1 << 16)),
+          );
+    this.buffer.copy(larger, 0, 0, this.bufferedBytes);
+    this.buffer = larger;
+  }
+
   private async flush(): Promise<void> {
-    if (this.bufferedBytes === 0) return;
-    const data = Buffer.concat(this.buffered, this.bufferedBytes);
-    this.buffered = [];
-    this.bufferedBytes = 0;
+    const data = this.buffer.subarray(0, this.bufferedBytes);
     for (let at = 0; at < data.length;) {
       const { bytesWritten } = await this.writeSome(data.subarray(at));
       if (bytesWritten === 0) throw new Error(`no progress writing (${at} of ${data.length} bytes written)`);
       at += bytesWritten;
     }
+    this.bufferedBytes = 0;
   }
 
   /** One write call, which may write fewer bytes than asked (the test injection makes it so). */
@@ -134,6 +163,8 @@ export class AtomicFileWriter {
     this.done = true;
     try {
       await this.flush();
+      if (spareBuffers.length < SPARE_BUFFERS) spareBuffers.push(this.buffer);
+      this.buffer = Buffer.allocUnsafeSlow(0);
       await this.handle.sync();
       await this.handle.close();
       await rename(this.temporary, this.file);
@@ -153,7 +184,8 @@ export class AtomicFileWriter {
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    this.buffered = [];
+    this.buffer = Buffer.allocUnsafeSlow(0);
+    this.bufferedBytes = 0;
     await this.handle.close().catch(() => undefined);
     await rm(this.temporary, { force: true });
   }

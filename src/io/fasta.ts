@@ -51,6 +51,8 @@ export interface FastaReadOptions {
   seen?: SeenIds;
   /** read RNA: U is taken as T and u as t */
   rna?: boolean;
+  /** sees every byte of the file as read (before gunzip), in order: to hash it in the same pass */
+  onBytes?: (piece: Buffer) => void;
 }
 
 /** A FASTA input problem, located by file and (when known) line. */
@@ -127,11 +129,18 @@ async function isGzip(file: string): Promise<boolean> {
  * The file's lines as Buffers without their line ending (LF, CR LF or a lone CR), decompressing gzip
  * (told by its magic bytes); yielded in batches, one per piece read, to keep the per-line cost synchronous.
  */
-async function* lineBatches(file: string, lineNumber: () => number): AsyncGenerator<Buffer[]> {
+async function* lineBatches(
+  file: string,
+  lineNumber: () => number,
+  onBytes?: (piece: Buffer) => void,
+): AsyncGenerator<Buffer[]> {
   const gzip = await isGzip(file);
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  // 64 KiB pieces: a line keeps its piece alive, and a megabyte piece held across the awaits of its
+  // records outlives V8's young generation, to wait as old garbage outside the heap
+  const raw = createReadStream(file, { highWaterMark: 1 << 16 });
   let stream: Readable = raw;
   if (gzip) {
+    if (onBytes) raw.on('data', (piece) => onBytes(piece as Buffer));
     const gunzip = createGunzip();
     raw.on('error', (error) => gunzip.destroy(error));
     stream = raw.pipe(gunzip);
@@ -142,6 +151,7 @@ async function* lineBatches(file: string, lineNumber: () => number): AsyncGenera
   let afterCr = false;
   try {
     for await (const piece of stream as AsyncIterable<Buffer>) {
+      if (!gzip) onBytes?.(piece);
       const batch: Buffer[] = [];
       let start = afterCr && piece[0] === NEWLINE ? 1 : 0;
       afterCr = false;
@@ -240,7 +250,7 @@ export async function* readFasta(file: string, options: FastaReadOptions = {}): 
     return renamed;
   };
 
-  for await (const batch of lineBatches(file, () => lineNumber)) {
+  for await (const batch of lineBatches(file, () => lineNumber, options.onBytes)) {
     for (let line of batch) {
       lineNumber++;
       if (lineNumber === 1 && line.subarray(0, BOM.length).equals(BOM)) line = line.subarray(BOM.length);

@@ -1,19 +1,15 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { AtomicFileWriter, withAtomicFile, writeFileAtomic } from '../io/atomic-write';
+import { AtomicFileWriter, writeFileAtomic } from '../io/atomic-write';
 import { readEmbeddings } from '../io/embeddings-file';
-import { ExternalSorter } from '../io/external-sort';
-import { idBytes } from '../io/fasta';
 import { readFrameTable } from '../embed/frame-table';
+import { TextSink } from '../io/text-sink';
 import { chunkSpans } from './chunk';
+import { HighestScoreWriter } from './highest-score';
 import { plotChunks, PREDICTION_PLOT, RunOverview, type PlotSelection } from './plot';
 import {
-  chunkIsVirus,
   ChunkScores,
-  compareCodePoints,
-  HIGHEST_SCORE,
-  HIGHEST_SCORE_HEADER,
   modifiedId,
   PREDICTION_HEADER,
   PREDICTION_RESULTS,
@@ -32,7 +28,7 @@ import { RECORDS_FILE, type Shard } from './prepare';
 // Memory stays flat in the number of reads: the frames are read shard by shard in input order and
 // joined to records.tsv (also in input order) one record at a time, so only one shard's scores and
 // one record's chunks are held; the highest-score table, sorted by chunk id, goes through an external
-// sort whose runs are spilled to the work folder.
+// sort whose runs are spilled to the work folder (highest-score.ts).
 
 export interface ScoredShard {
   shard: Shard;
@@ -99,23 +95,6 @@ class FrameCursor {
   }
 }
 
-/** Text written to a file in pieces of about a megabyte, as the input's bytes. */
-class TextSink {
-  private text = '';
-
-  constructor(readonly writer: AtomicFileWriter) {}
-
-  async add(text: string): Promise<void> {
-    this.text += text;
-    if (this.text.length >= 1 << 20) await this.flush();
-  }
-
-  async flush(): Promise<void> {
-    await this.writer.write(idBytes(this.text));
-    this.text = '';
-  }
-}
-
 /** The chunks of one record with their frames' scores, and whether any frame of it went unscored. */
 async function takeRecordFrames(
   frames: FrameCursor,
@@ -138,16 +117,6 @@ async function takeRecordFrames(
   return { scores, unscored };
 }
 
-/** prediction_results_highestscore.csv from the sorted chunk rows. */
-async function writeHighestScore(outDir: string, sorter: ExternalSorter): Promise<void> {
-  await withAtomicFile(path.join(outDir, HIGHEST_SCORE), async (writer) => {
-    const table = new TextSink(writer);
-    await table.add(HIGHEST_SCORE_HEADER);
-    for await (const row of sorter.sorted()) await table.add(`${row}\n`);
-    await table.flush();
-  });
-}
-
 export interface SummaryOptions {
   chunkSize: number;
   /** --min-score (0: VirNucPro's rule alone) */
@@ -167,12 +136,7 @@ export async function writePredictionOutputs(
   const withSource = sources.length > 1;
   const calls: Record<RecordCall, number> = { virus: 0, others: 0, no_frame: 0, empty: 0, not_scored: 0 };
   const overview = new RunOverview(options.plot, chunkSize);
-  // rows `<chunk id>\t<True|False>`: the tab sorts below every byte an id can hold, so whole rows sort
-  // as their ids do
-  const sorter = new ExternalSorter({
-    dir: path.join(workDir, 'highest-score-runs'),
-    compare: compareCodePoints,
-  });
+  const highest = new HighestScoreWriter(path.join(workDir, 'highest-score-runs'), minScore);
   const results = new TextSink(await AtomicFileWriter.open(path.join(outDir, PREDICTION_RESULTS)));
   let summary: TextSink | null = null;
   try {
@@ -188,9 +152,7 @@ export async function writePredictionOutputs(
       if (unscored) record.call = 'not_scored';
       calls[record.call]++;
       await summary.add(summaryLine(record, withSource ? sources[Number(input)] : null));
-      for (const [chunkId, chunk] of scores.byChunk) {
-        await sorter.add(`${chunkId}\t${chunkIsVirus(chunk, minScore) ? 'True' : 'False'}`);
-      }
+      await highest.add(scores);
       overview.add(record, () => plotChunks(id, length, chunkSize, scores, minScore));
     }
     const left = await frames.peek();
@@ -198,7 +160,7 @@ export async function writePredictionOutputs(
       throw new Error(`internal: frame "${left}" belongs to no record of ${RECORDS_FILE} in order`);
     await results.flush();
     await results.writer.commit();
-    await writeHighestScore(outDir, sorter);
+    await highest.write(outDir);
     await summary.flush();
     await summary.writer.commit();
   } catch (error) {

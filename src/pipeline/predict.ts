@@ -170,6 +170,7 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
   const models = await loadModelSet(options.models, options.chunkSize);
   const chunkSize = models.classifier.chunk_size;
   const pool = createPool(options, models);
+  for (const message of pool.notes) emit({ type: 'info', message });
   const { dtype, deterministic } = pool.numericOptions;
   const fingerprint = await runFingerprint(options.inputs, models, {
     dtype,
@@ -269,6 +270,7 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
         calls,
       },
       timings: timings.seconds(),
+      engine: pool.settings,
       result,
     };
     await folder.writeRecord(finished);

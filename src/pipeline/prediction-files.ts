@@ -94,15 +94,6 @@ export function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** prediction_results_highestscore.csv: tab-separated despite its name, rows sorted by Modified_ID. */
-export function highestScoreTable(scores: ChunkScores, minScore = 0): string {
-  const ids = [...scores.byChunk.keys()].sort(compareCodePoints);
-  const rows = ids.map(
-    (id) => `${id}\t${chunkIsVirus(scores.byChunk.get(id) as ChunkScore, minScore) ? 'True' : 'False'}\n`,
-  );
-  return HIGHEST_SCORE_HEADER + rows.join('');
-}
-
 /** `not_scored`: some of the record's frames were in a shard that failed (a partial run, exit code 2) */
 export type RecordCall = 'virus' | 'others' | 'no_frame' | 'empty' | 'not_scored';
 

@@ -1,13 +1,15 @@
+import { createHash, type Hash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AtomicFileWriter, writeFileAtomic } from '../io/atomic-write';
-import { idBytes } from '../io/fasta';
-import { sha256File } from '../io/fingerprint';
+import { FastaError } from '../io/fasta';
+import { TextSink } from '../io/text-sink';
+import { HighestScoreWriter } from './highest-score';
 import { PREDICTION_PLOT, plotChunks, RunOverview, type PlotSelection } from './plot';
 import { PredictError } from './predict-errors';
 import {
   ChunkScores,
-  HIGHEST_SCORE,
-  highestScoreTable,
   modifiedId,
   PREDICTION_SUMMARY,
   summarizeRecord,
@@ -17,11 +19,14 @@ import {
 } from './prediction-files';
 import { readRunRecord, readSavedRecords } from './record-calls';
 import { RunFolder, type RunRecord } from './run-folder';
-import { VIRAL_HITS, writeViralHits } from './viral-hits';
+import { VIRAL_HITS, ViralHitsWriter } from './viral-hits';
 
 // `rescore`: a finished run's calls again under another --min-score, from the scores it saved
 // (prediction_results.txt holds every frame's): the highest-score table, the summary, viral_hits.fa and
-// the plot are rewritten and run.json updated, without embedding anything again.
+// the plot are rewritten and run.json updated, without embedding anything again. One pass: the saved
+// records are read once, in input order, beside the inputs (read once, for viral_hits.fa, and hashed on
+// the way to prove they are the run's); the highest-score table goes through the same external sort as
+// predict's, so memory stays flat in the number of reads. Nothing is replaced until all of it is made.
 
 export interface RescoreOptions {
   /** the output folder of a finished predict run */
@@ -48,34 +53,56 @@ interface RunOptions {
   plot: PlotSelection;
 }
 
-/** The run's inputs (absolute paths); they must be unchanged, since viral_hits.fa copies their records. */
-async function runInputs(run: RunRecord): Promise<string[]> {
-  const inputs = (run.inputs ?? []) as { path: string; sha256: string }[];
-  for (const input of inputs) {
-    const hash = await sha256File(input.path).catch(() => null);
-    if (hash !== input.sha256) {
-      throw new PredictError(
-        `${input.path}: ${hash === null ? 'missing' : 'changed'} since the run; rescore needs the run's inputs`,
-        'E_CHANGED',
-      );
-    }
-  }
-  return inputs.map((input) => input.path);
+type RunInput = { path: string; sha256: string };
+
+function changedInput(input: RunInput, how: 'missing' | 'changed'): PredictError {
+  return new PredictError(`${input.path}: ${how} since the run; rescore needs the run's inputs`, 'E_CHANGED');
 }
 
-/** The summary again under `minScore`; returns the per-chunk maxima and the calls. */
-async function rewriteSummary(outDir: string, options: RunOptions, minScore: number, overview: RunOverview) {
-  const all = new ChunkScores();
+/** The run's inputs (absolute paths, their sha256 when the run read them), each still there. */
+function runInputs(run: RunRecord): RunInput[] {
+  const inputs = (run.inputs ?? []) as RunInput[];
+  const missing = inputs.find((input) => !existsSync(input.path));
+  if (missing) throw changedInput(missing, 'missing');
+  return inputs;
+}
+
+interface Rescored {
+  calls: Record<RecordCall, number>;
+  viralHits: number;
+}
+
+/**
+ * The summary, the highest-score table and viral_hits.fa under `minScore`, in one pass over the saved
+ * records and the inputs; each file is complete or absent, and none is replaced unless every input
+ * hashed as the run recorded.
+ */
+async function rewriteCalls(
+  outDir: string,
+  scratchDir: string,
+  options: RunOptions,
+  inputs: RunInput[],
+  minScore: number,
+  overview: RunOverview,
+): Promise<Rescored> {
   const calls: Record<RecordCall, number> = { virus: 0, others: 0, no_frame: 0, empty: 0, not_scored: 0 };
-  const summary = await AtomicFileWriter.open(path.join(outDir, PREDICTION_SUMMARY));
+  const hashes: Hash[] = inputs.map(() => createHash('sha256'));
+  const summaryFile = path.join(outDir, PREDICTION_SUMMARY);
+  const highest = new HighestScoreWriter(path.join(scratchDir, 'highest-score-runs'), minScore);
+  const summary = new TextSink(await AtomicFileWriter.open(summaryFile));
+  let hits: ViralHitsWriter | null = null;
   try {
-    await summary.write(summaryHeader(options.inputs.length > 1));
+    hits = await ViralHitsWriter.open(outDir, {
+      inputs: inputs.map((input) => input.path),
+      renameDuplicates: options.renameDuplicates,
+      onBytes: (index, piece) => hashes[index].update(piece),
+    });
+    await summary.add(summaryHeader(options.inputs.length > 1));
+    let row = 1;
     for await (const saved of readSavedRecords(outDir)) {
+      row++;
       const scores = new ChunkScores();
-      for (const frame of saved.frames) {
-        scores.add(frame);
-        all.add(frame);
-      }
+      for (const frame of saved.frames) scores.add(frame);
       const chunkIds = Array.from({ length: saved.chunks }, (_, k) => `${saved.id}_chunk_${k + 1}`);
       const known = new Set(chunkIds);
       const unknown = saved.frames.find((frame) => !known.has(modifiedId(frame.id)));
@@ -83,15 +110,27 @@ async function rewriteSummary(outDir: string, options: RunOptions, minScore: num
         throw new PredictError(`${outDir}: frame ${unknown.id} is of no chunk of ${saved.id}`, 'E_INPUT');
       const record = summarizeRecord(saved.id, saved.length, chunkIds, scores, saved.nonAcgt, minScore);
       calls[record.call]++;
-      await summary.write(idBytes(summaryLine(record, saved.source)));
+      await summary.add(summaryLine(record, saved.source));
+      await highest.add(scores);
+      await hits.add(saved.id, record.call, `${summaryFile}:${row}`);
       overview.add(record, () => plotChunks(saved.id, saved.length, options.chunkSize, scores, minScore));
     }
-    await summary.commit();
+    const viralHits = await hits.finish(`${summaryFile}:${row + 1}`);
+    const changed = inputs.find((input, k) => hashes[k].digest('hex') !== input.sha256);
+    if (changed) throw changedInput(changed, 'changed');
+    await summary.flush();
+    await highest.write(outDir);
+    await summary.writer.commit();
+    await hits.writer.commit();
+    return { calls, viralHits };
   } catch (error) {
-    await summary.abort();
+    await summary.writer.abort();
+    await hits?.abort();
+    // the run read these inputs without fault: one that fails now has changed
+    const unreadable = error instanceof FastaError && inputs.find((input) => input.path === error.file);
+    if (unreadable) throw changedInput(unreadable, 'changed');
     throw error;
   }
-  return { all, calls };
 }
 
 export async function rescore(options: RescoreOptions): Promise<RescoreResult> {
@@ -109,13 +148,18 @@ export async function rescore(options: RescoreOptions): Promise<RescoreResult> {
   const runOptions = run.options as RunOptions | undefined;
   if (!runOptions)
     throw new PredictError(`${outDir}: run.json is from a version without rescore`, 'E_FOLDER');
-  const inputs = await runInputs(run);
+  const inputs = runInputs(run);
   const folder = await RunFolder.hold(outDir);
   try {
     const overview = new RunOverview(options.plot ?? runOptions.plot, runOptions.chunkSize);
-    const { all, calls } = await rewriteSummary(outDir, runOptions, minScore, overview);
-    await writeFileAtomic(path.join(outDir, HIGHEST_SCORE), idBytes(highestScoreTable(all, minScore)));
-    const viralHits = await writeViralHits(outDir, { ...runOptions, inputs });
+    const { calls, viralHits } = await rewriteCalls(
+      outDir,
+      folder.workDir,
+      runOptions,
+      inputs,
+      minScore,
+      overview,
+    );
     await writeFileAtomic(path.join(outDir, PREDICTION_PLOT), await overview.svg());
     const records = Object.values(calls).reduce((sum, n) => sum + n, 0);
     const result = run.result as Record<string, unknown> | undefined;
@@ -129,6 +173,8 @@ export async function rescore(options: RescoreOptions): Promise<RescoreResult> {
     });
     return { outDir, minScore, records, calls, viralHits };
   } finally {
+    // a finished run has no work folder: this one held only the sort's scratch files
+    await rm(folder.workDir, { recursive: true, force: true });
     await folder.release();
   }
 }

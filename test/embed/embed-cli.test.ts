@@ -214,7 +214,30 @@ describe('virnucpro embed', () => {
     expect(result.stderr).toMatch(/FAILED .*bad\.fa: bad\.fa:1:/);
   });
 
-  it('clears the cache every 10 files and loads the model once per persistent worker', async () => {
+  it('says once on stderr which options --deterministic replaces', async () => {
+    const dir = temporaryDir('embed-deterministic');
+    const [input] = proteinFiles(dir, 9, 1, 4);
+    const run = (extra: string[]) =>
+      runCli([
+        'embed',
+        '--model',
+        models.esm2,
+        '--deterministic',
+        ...extra,
+        '-o',
+        path.join(dir, 'out'),
+        input.file,
+      ]);
+    const given = await run(['--threads', '2', '--tokens-per-batch', '512']);
+    expect(given.code).toBe(0);
+    const lines = given.stderr.split('\n').filter((line) => line.includes('--deterministic replaces'));
+    expect(lines).toEqual([
+      '--deterministic replaces --threads 2 (it uses 1 thread per CPU worker) and --tokens-per-batch 512 (it runs one sequence per forward call)',
+    ]);
+    expect((await run([])).stderr).not.toContain('--deterministic replaces');
+  });
+
+  it('loads the model once per persistent worker; a CPU worker reports no cache clears (there is no CUDA cache)', async () => {
     const dir = temporaryDir('embed-cache');
     const inputs = proteinFiles(dir, 7, 25, 2);
     const files = inputs.map((input) => input.file);
@@ -233,7 +256,13 @@ describe('virnucpro embed', () => {
     expect((await runCli(['embed', ...args, '-o', path.join(dir, 'persistent'), ...files])).code).toBe(0);
     const persistent = readReport(report).stats;
     expect(persistent.workers).toHaveLength(1);
-    expect(persistent.workers[0]).toMatchObject({ files: 25, cacheClears: 2, modelLoads: 1, processes: 1 });
+    expect(persistent.workers[0]).toMatchObject({
+      files: 25,
+      cacheClears: null,
+      modelLoads: 1,
+      processes: 1,
+    });
+    expect(persistent.cacheClears).toBeNull();
 
     // a process per file: six are enough to show it, and each costs a libtorch start
     const fresh = [
@@ -246,7 +275,7 @@ describe('virnucpro embed', () => {
     ];
     expect((await runCli(fresh)).code).toBe(0);
     const perFile = readReport(report).stats;
-    expect(perFile.workers[0]).toMatchObject({ files: 6, modelLoads: 6, processes: 6, cacheClears: 0 });
+    expect(perFile.workers[0]).toMatchObject({ files: 6, modelLoads: 6, processes: 6, cacheClears: null });
     expectMatchesReference(models.esm2, path.join(dir, 'fresh'), inputs.slice(0, 3));
   });
 

@@ -159,10 +159,16 @@ export function readReport(file: string): {
   failed: { file: string; error: string }[];
   stats: {
     modelLoads: number;
-    cacheClears: number;
+    cacheClears: number | null;
     oomSplits: number;
     files: number;
-    workers: { modelLoads: number; cacheClears: number; files: number; processes: number; crashes: number }[];
+    workers: {
+      modelLoads: number;
+      cacheClears: number | null;
+      files: number;
+      processes: number;
+      crashes: number;
+    }[];
   };
 } {
   return JSON.parse(readFileSync(file, 'utf8'));

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { batchGroups } from '../../src/embed/pool';
 import path from 'node:path';
 import { createEmbeddingPool, embedSequences, type PoolEvent } from '../../src';
+import { native } from '../../src/native';
 import {
   dnaAlphabet,
   exportTinyModels,
@@ -102,10 +103,15 @@ describe('createEmbeddingPool', () => {
       expect(readEmbeddings(nucleotide.outputs[0]).dim).toBe(48);
       expect(readEmbeddings(proteins.outputs[0]).dim).toBe(32);
       expect(pool.stats().workers[0]).toMatchObject({ modelLoads: 2, processes: 1, files: 2 });
-      // a CPU worker sees no GPU, and its addon set the allocator option before anything else
+      // a CPU worker sees no GPU, and its addon applied the allocator rule (alloc-conf.test.ts) for its libtorch
+      const rule = native().allocConfFor(
+        native().buildInfo().torchVersion,
+        process.env.PYTORCH_CUDA_ALLOC_CONF ?? null,
+      );
       expect(pool.stats().workers[0].setup).toMatchObject({
         visibleDevices: '',
-        allocConf: 'expandable_segments:True',
+        allocConf: rule.value,
+        allocConfNote: rule.note,
         tokenBudgets: { [models.dnabert]: 4096, [models.esm2]: 4096 },
       });
     } finally {

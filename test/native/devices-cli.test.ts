@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { packageRoot } from '../../src/native';
+import { native, packageRoot } from '../../src/native';
 
 // Runs the built CLI (npm run build:ts writes dist/).
 const CLI = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
@@ -9,7 +9,9 @@ test('virnucpro devices --json prints the build and device info of a CPU build',
   const info = JSON.parse(execFileSync(process.execPath, [CLI, 'devices', '--json'], { encoding: 'utf8' }));
   expect(info).toMatchObject({ variant: 'cpu', cudaVersion: null, cudaDeviceCount: 0, devices: [] });
   expect(info.torchVersion).toMatch(/^\d+\.\d+\.\d+/);
-  expect(info.allocConf).toContain('expandable_segments');
+  // the allocator setting in force, and why expandable segments are off when they are (alloc-conf.test.ts)
+  const rule = native().allocConfFor(info.torchVersion, process.env.PYTORCH_CUDA_ALLOC_CONF ?? null);
+  expect({ value: info.allocConf, note: info.allocConfNote }).toEqual(rule);
 });
 
 test('virnucpro devices prints plain text naming the torch version and variant', () => {

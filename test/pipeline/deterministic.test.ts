@@ -63,6 +63,29 @@ describe('predict --deterministic', () => {
     expect(await run(name.replace(/ /g, '-'), { deterministic: true, ...extra })).toEqual(reference);
   });
 
+  it('replaces a given --threads and --tokens-per-batch, and says so in run.json and to the caller', async () => {
+    const messages: string[] = [];
+    const outDir = path.join(dir, 'given-threads');
+    await predict(
+      {
+        inputs: [whole],
+        outDir,
+        models,
+        deterministic: true,
+        threads: 2,
+        tokensPerBatch: 256,
+        shardSize: 29,
+      },
+      { onEvent: (event) => event.type === 'info' && messages.push(event.message) },
+    );
+    for (const file of COMPARED) expect(readFileSync(path.join(outDir, file), 'utf8')).toBe(reference[file]);
+    const run = JSON.parse(readFileSync(path.join(outDir, 'run.json'), 'utf8'));
+    expect(run.engine.replacedByDeterministic).toEqual({ threads: 2, tokensPerBatch: 256 });
+    expect(messages.filter((message) => message.startsWith('--deterministic replaces'))).toHaveLength(1);
+    const plain = JSON.parse(readFileSync(path.join(dir, 'reference', 'run.json'), 'utf8'));
+    expect(plain.engine.replacedByDeterministic).toEqual({});
+  });
+
   it('gives the same bytes with the input split into two files', async () => {
     const outDir = path.join(dir, 'halves');
     await predict({ inputs: halves, outDir, models, deterministic: true, shardSize: 23 });
@@ -87,6 +110,18 @@ describe('predict --deterministic', () => {
       expect(Math.abs(Number(row[2]) - Number(exact[i][2]))).toBeLessThanOrEqual(1e-5);
       expect(Math.abs(Number(row[3]) - Number(exact[i][3]))).toBeLessThanOrEqual(1e-5);
     });
+    // the calls: each frame's Prediction column, and each chunk's and each record's call
+    const calls = (name: string, column: number) => (files: Record<string, string>) =>
+      rows(files[name]).map((row) => [row[0], row[column]]);
+    const frameCalls = calls('prediction_results.txt', 1);
+    expect(frameCalls(fast)).toEqual(frameCalls(reference));
+    expect(new Set(frameCalls(reference).map(([, call]) => call))).toEqual(new Set(['virus', 'others']));
+    expect(fast['prediction_results_highestscore.csv']).toBe(
+      reference['prediction_results_highestscore.csv'],
+    );
+    const summaryHeader = reference['prediction_summary.tsv'].split('\n')[0].split('\t');
+    const recordCalls = calls('prediction_summary.tsv', summaryHeader.indexOf('Call'));
+    expect(recordCalls(fast)).toEqual(recordCalls(reference));
   });
 });
 

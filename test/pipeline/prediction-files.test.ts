@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { HighestScoreWriter } from '../../src/pipeline/highest-score';
 import {
   ChunkScores,
   compareCodePoints,
-  highestScoreTable,
   inputStem,
   intermediateNames,
   PREDICTION_HEADER,
@@ -15,6 +18,38 @@ import {
 import { seededRandom } from '../../bench/synthetic';
 
 const PYTHON = process.env.VIRNUCPRO_PYTHON ?? '/usr/bin/python3';
+
+/**
+ * The highest-score table as HighestScoreWriter writes it, one ChunkScores per record; `linesPerRun`
+ * small enough that its external sort spills and merges runs.
+ */
+async function highestScoreTable(records: ChunkScores[], linesPerRun = 3): Promise<string> {
+  const outDir = mkdtempSync(path.join(os.tmpdir(), 'virnucpro-highest-'));
+  try {
+    const writer = new HighestScoreWriter(path.join(outDir, 'scratch'), 0, linesPerRun);
+    for (const scores of records) await writer.add(scores);
+    await writer.write(outDir);
+    expect(readdirSync(outDir)).toEqual(['prediction_results_highestscore.csv']); // scratch removed
+    return readFileSync(path.join(outDir, 'prediction_results_highestscore.csv'), 'utf8');
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One ChunkScores per record, as predict and rescore hand them over: frames grouped by record, ids one
+ * character per UTF-8 byte, as the files hold them.
+ */
+function byRecord(frames: FrameScore[]): ChunkScores[] {
+  const records = new Map<string, ChunkScores>();
+  for (const frame of frames) {
+    const score = { ...frame, id: Buffer.from(frame.id, 'utf8').toString('latin1') };
+    const record = score.id.slice(0, score.id.lastIndexOf('_chunk_'));
+    if (!records.has(record)) records.set(record, new ChunkScores());
+    records.get(record)?.add(score);
+  }
+  return [...records.values()];
+}
 
 // The original's steps re-enacted in Python: softmax rows as float32, torch.max for the label,
 // '\t'.join(map(str, row)) per line, then the highest-score table as pandas builds it (scores read
@@ -71,10 +106,8 @@ function sampleScores(): FrameScore[] {
 }
 
 describe('prediction tables against the original steps in Python', () => {
-  it('writes prediction_results.txt and the highest-score table byte for byte', () => {
+  it('writes prediction_results.txt and the highest-score table byte for byte', async () => {
     const scores = sampleScores();
-    const chunkScores = new ChunkScores();
-    scores.forEach((s) => chunkScores.add(s));
     const results = PREDICTION_HEADER + scores.map(predictionLine).join('');
     const run = spawnSync(PYTHON, ['-c', REFERENCE], {
       input: JSON.stringify(scores.map((s) => [s.id, s.others, s.virus])),
@@ -83,7 +116,7 @@ describe('prediction tables against the original steps in Python', () => {
     if (run.status !== 0) throw new Error(run.stderr.toString());
     const [expectedResults, expectedTable] = JSON.parse(run.stdout.toString()) as [string, string];
     expect(results).toBe(expectedResults);
-    expect(highestScoreTable(chunkScores)).toBe(expectedTable);
+    expect(await highestScoreTable(byRecord(scores), 50)).toBe(expectedTable);
   });
 });
 
@@ -97,7 +130,7 @@ describe('prediction tables', () => {
     );
   });
 
-  it('groups frames by id minus two characters; Is_Virus when max virus >= max others', () => {
+  it('groups frames by id minus two characters; Is_Virus when max virus >= max others', async () => {
     const scores = new ChunkScores();
     // chunk_1: max others 0.9 (R1), max virus 0.6 (F1) -> False
     scores.add({ id: 'x_chunk_1F1', others: 0.4, virus: 0.6 });
@@ -106,7 +139,7 @@ describe('prediction tables', () => {
     scores.add({ id: 'x_chunk_2F2', others: 0.5, virus: 0.5 });
     // chunk_10 sorts before chunk_2 in byte order
     scores.add({ id: 'x_chunk_10R3', others: 0.2, virus: 0.8 });
-    expect(highestScoreTable(scores)).toBe(
+    expect(await highestScoreTable([scores])).toBe(
       'Modified_ID\tIs_Virus\nx_chunk_1\tFalse\nx_chunk_10\tTrue\nx_chunk_2\tTrue\n',
     );
   });

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -34,8 +34,32 @@ beforeAll(() => {
     .replace(/>demo_/g, '>other_')
     .toLowerCase()
     .replace(/\n/g, '\r\n');
+  NO_EMBEDDING = path.join(dir, 'no-embedding.js');
+  writeFileSync(NO_EMBEDDING, NO_EMBEDDING_GUARD);
+  READS = path.join(dir, 'reads.log');
   writeFileSync(inputs[1], `${second}>unknown kept as is\r\n${'N'.repeat(400)}\r\n>empty_one\r\n`);
 });
+
+// Loaded with --require before the CLI: forking a worker process, or loading the addon in the parent,
+// fails the command (the plot's own renderer, a spawned script, may still run); and every file opened
+// as a read stream is logged to VIRNUCPRO_TEST_READS.
+const NO_EMBEDDING_GUARD = `
+const fs = require('node:fs');
+const createReadStream = fs.createReadStream;
+fs.createReadStream = function (file, ...rest) {
+  fs.appendFileSync(process.env.VIRNUCPRO_TEST_READS, String(file) + '\\n');
+  return createReadStream.call(this, file, ...rest);
+};
+require('node:child_process').fork = () => { throw new Error('no embedding here: a worker process'); };
+const Module = require('node:module');
+const load = Module._load;
+Module._load = function (request, ...rest) {
+  if (/[\\/]binding([\\/]index(\\.js)?)?$|\\.node$/.test(request)) throw new Error('no embedding here: the native addon');
+  return load.call(this, request, ...rest);
+};
+`;
+let NO_EMBEDDING: string;
+let READS: string;
 
 function options(outDir: string, extra: Partial<PredictOptions> = {}): PredictOptions {
   return { inputs, outDir: path.join(dir, outDir), models, ...extra };
@@ -219,10 +243,15 @@ describe('run outputs', () => {
       .filter((score): score is number => score !== null)
       .sort();
     const threshold = scores[Math.floor(scores.length / 2)];
-    const rescored = spawnSync(process.execPath, [CLI, 'rescore', base, '--min-score', String(threshold)], {
-      encoding: 'utf8',
-    });
+    const rescored = guarded(['rescore', base, '--min-score', String(threshold)]);
+    expect(rescored.stderr).not.toContain('no embedding here');
     expect(rescored.status).toBe(0);
+    // one pass over the inputs (viral_hits.fa), which also proves them unchanged
+    expect(readsOf(inputs)).toEqual(inputs);
+    // the guard bites: predict cannot run under it
+    const blocked = guarded(['predict', ...inputs, '-o', path.join(dir, 'guarded'), '--models', models]);
+    expect(blocked.status).not.toBe(0);
+    expect(blocked.stderr).toMatch(/no embedding here/);
     // the same threads as the first run: BLAS picks kernels by thread count, so the last float32 digit may differ
     await predict(options('fresh', { minScore: threshold, threads: 1 }));
     const fresh = path.join(dir, 'fresh');
@@ -242,7 +271,49 @@ describe('run outputs', () => {
     expect(hits(base)).toEqual(expected.map((r) => [r.header, r.sequence]));
     expect(JSON.parse(readFileSync(path.join(base, 'run.json'), 'utf8')).options.minScore).toBe(threshold);
   });
+
+  it('rescore refuses inputs changed since the run (ids the same) and replaces none of its files', () => {
+    const before = readFileSync(inputs[1]);
+    const files = [
+      'prediction_summary.tsv',
+      'prediction_results_highestscore.csv',
+      'viral_hits.fa',
+      'run.json',
+    ];
+    const kept = files.map((name) => readFileSync(path.join(base, name), 'utf8'));
+    // one base of the last record with bases: every id and every record count stay as they were
+    const text = before.toString('latin1');
+    const at = text.lastIndexOf('NNN');
+    writeFileSync(inputs[1], `${text.slice(0, at)}A${text.slice(at + 1)}`, 'latin1');
+    try {
+      const rescored = guarded(['rescore', base, '--min-score', '0.2']);
+      expect(rescored.status).not.toBe(0);
+      expect(rescored.stderr).toContain(
+        `${inputs[1]}: changed since the run; rescore needs the run's inputs`,
+      );
+      expect(files.map((name) => readFileSync(path.join(base, name), 'utf8'))).toEqual(kept);
+      expect(readdirSync(base).filter((name) => name.startsWith('.'))).toEqual([]);
+    } finally {
+      writeFileSync(inputs[1], before);
+    }
+  });
 });
+
+/** Runs the CLI under the guard: any worker fork or addon load fails it. */
+function guarded(args: string[]) {
+  writeFileSync(READS, '');
+  return spawnSync(process.execPath, ['--require', NO_EMBEDDING, CLI, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, VIRNUCPRO_TEST_READS: READS },
+  });
+}
+
+/** The files of `among` the last guarded command opened for reading, in order, as often as it did. */
+function readsOf(among: string[]): string[] {
+  return readFileSync(READS, 'utf8')
+    .split('\n')
+    .filter((file) => among.includes(file));
+}
 
 /** What the progress bars draw on a terminal for these events, up to the reporter's stop. */
 function drawOnTerminal(events: PredictEvent[]): string {

@@ -16,6 +16,7 @@ export function formatBuildInfo(info: BuildInfo): string {
     ['cuda', info.cudaVersion ?? '-'],
     ['cuda devices', String(info.cudaDeviceCount)],
     ['alloc conf', info.allocConf ?? '-'],
+    ...(info.allocConfNote ? [['', info.allocConfNote] as [string, string]] : []),
     ['threads', `intra-op ${info.intraopThreads}, inter-op ${info.interopThreads}`],
   ];
   for (const device of info.devices) {

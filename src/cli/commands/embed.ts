@@ -59,6 +59,7 @@ export function registerEmbedCommand(program: Command): void {
         models: [options.model],
         duplicateIds: options.allowDuplicateIds ? 'allow' : 'error',
       });
+      for (const note of pool.notes) process.stderr.write(`${note}\n`);
       pool.on('progress', (event) => {
         const line = describe(event, Boolean(options.verbose));
         if (line) process.stderr.write(`${line}\n`);
