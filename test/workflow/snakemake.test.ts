@@ -84,6 +84,8 @@ describe('the Snakemake workflow', () => {
         readFileSync(path.join(root, 'workflow', file), 'utf8'),
       );
     }
+    // the profile's status script stays a command
+    expect(statSync(path.join(workflow, 'profiles', 'slurm', 'slurm-status.py')).mode & 0o111).toBe(0o111);
     const again = await runCli(['workflow', 'init', workflow]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already has .*Snakefile.*--force/);
