@@ -14,7 +14,8 @@
 set -euo pipefail
 
 MARKER='# written by virnucpro scripts/slurm-cluster.sh'
-CONF_DIR=/etc/slurm
+# (both settable for the script's own refusal test; Slurm's commands read /etc/slurm)
+CONF_DIR=${VIRNUCPRO_SLURM_CONF_DIR:-/etc/slurm}
 STATE=${VIRNUCPRO_SLURM_STATE:-/var/lib/virnucpro-slurm}
 PORT=${VIRNUCPRO_SLURM_DB_PORT:-3307}
 CLUSTER=virnucpro

@@ -149,6 +149,22 @@ describeOnSlurm('the workflow on a real Slurm cluster', () => {
     out = path.join(dir, 'out');
   });
 
+  it('the cluster script refuses a Slurm configuration it did not write, and changes nothing', () => {
+    const conf = path.join(dir, 'etc-slurm');
+    mkdirSync(conf);
+    writeFileSync(path.join(conf, 'slurm.conf'), 'ClusterName=theirs\n');
+    const state = path.join(dir, 'state');
+    const run = spawnSync('bash', [path.join(root, 'scripts', 'slurm-cluster.sh'), 'start'], {
+      env: { ...process.env, VIRNUCPRO_SLURM_CONF_DIR: conf, VIRNUCPRO_SLURM_STATE: state },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`refusing: ${conf}/slurm.conf exists and was not written by this script`);
+    expect(readdirSync(conf)).toEqual(['slurm.conf']);
+    expect(readFileSync(path.join(conf, 'slurm.conf'), 'utf8')).toBe('ClusterName=theirs\n');
+    expect(existsSync(state)).toBe(false);
+  });
+
   it('completes with a predict job cancelled mid-run: resubmitted, resumed, and the merge equals one predict run byte for byte', async () => {
     const run = new SnakemakeRun(out, ['devices_per_job=0', `predict_args=${PREDICT_ARGS}`]);
     const work = path.join(out, 'predict', 'shard-002', '.virnucpro-work');
