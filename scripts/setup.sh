@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One set-up for a fresh checkout: libtorch (Debian's, when no other is given), Python torch for the
-# model scripts, Snakemake for the scale-out workflow, the npm dependencies and the native build.
+# model scripts, Snakemake and a one-node Slurm for the scale-out workflow, the npm dependencies and the native build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +32,8 @@ command -v clang-format >/dev/null || needed+=(clang-format)
 # the scale-out workflow (workflow/Snakefile, its tests) and its DAG figure (snakemake --dag | dot)
 command -v snakemake >/dev/null || needed+=(snakemake)
 command -v dot >/dev/null || needed+=(graphviz)
+# the one-node Slurm cluster of the scale-out tests (scripts/slurm-cluster.sh)
+[ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/slurmdbd ] && [ -x /usr/sbin/munged ] && [ -x /usr/sbin/mariadbd ] || needed+=(slurm-wlm slurmdbd munge mariadb-server)
 
 if [ ${#needed[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -2,8 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { AtomicFileWriter } from '../io/atomic-write';
+import { AtomicFileWriter, writeFileAtomic } from '../io/atomic-write';
+import { sha256File } from '../io/fingerprint';
 import { LineReader } from '../io/line-reader';
+import { packageVersion } from '../native';
 import { PREDICTION_PLOT, plotChunks, RunOverview, type PlotSelection } from './plot';
 import {
   ChunkScores,
@@ -15,8 +17,9 @@ import {
   PREDICTION_SUMMARY,
   type RecordCall,
 } from './prediction-files';
-import { RUN_RECORD } from './run-folder';
-import { MANIFEST_HEADER, shardFile } from './split';
+import { RUN_LOG, RUN_RECORD, type RunRecord } from './run-folder';
+import { MANIFEST_HEADER, MANIFEST_INPUT, MANIFEST_RENAME, shardFile } from './split';
+import { VIRAL_HITS, writeViralHits } from './viral-hits';
 
 // Longer than most files: merge's checks (every shard and record exactly once) and its streaming join
 // are one concept.
@@ -27,6 +30,8 @@ import { MANIFEST_HEADER, shardFile } from './split';
 // manifest, in order, and nothing else. A record never spans shards, so each chunk's Is_Virus comes
 // whole from one shard and the highest-score table only needs re-sorting. Summary columns after the id
 // are copied as they are (the shards must share one header); Length and Call are read for the plot.
+// The merged folder is a whole run: the run's outputs (viral_hits.fa from the inputs split recorded) and
+// a run.json that rescore and readRecordCalls read as they read a predict folder's.
 
 export { RUN_RECORD as RUN_FILE } from './run-folder';
 
@@ -44,6 +49,8 @@ export interface MergeOptions {
   manifest: string;
   outDir: string;
   plot?: PlotSelection;
+  /** the command line, recorded in run.json (null for a library call) */
+  command?: string[] | null;
 }
 
 export interface MergeResult {
@@ -51,19 +58,61 @@ export interface MergeResult {
   records: number;
   frames: number;
   chunks: number;
+  calls: Record<RecordCall, number>;
+  viralHits: number;
   files: string[];
 }
+
+/** What a finished run folder holds beside run.json and its log; the workflow declares these. */
+export const RESULT_FILES = [
+  PREDICTION_RESULTS,
+  HIGHEST_SCORE,
+  PREDICTION_SUMMARY,
+  PREDICTION_PLOT,
+  VIRAL_HITS,
+];
 
 // The part of predict's run record that merge reads: which shard a folder predicted, with what (the rest
 // of the fingerprint: models, chunk size, dtype, ...), and whether that run finished.
 const runFileSchema = z.object({
   format: z.literal('virnucpro-run/1'),
   complete: z.boolean(),
+  version: z.string().optional(),
   fingerprint: z.looseObject({
-    inputs: z.array(z.object({ path: z.string() })),
+    inputs: z.array(z.looseObject({ path: z.string() })),
     chunkSize: z.number().int().positive(),
   }),
+  options: z.looseObject({ minScore: z.number().optional() }).optional(),
 });
+type ShardRun = z.output<typeof runFileSchema>;
+
+/** The part of the manifest above its header: the run's inputs and duplicate policy, as split read them. */
+interface ManifestHead {
+  inputs: { path: string; sha256: string }[];
+  renameDuplicates: boolean;
+}
+
+async function readManifestHead(file: string): Promise<ManifestHead> {
+  if (!existsSync(file)) throw new MergeError(`${file}: no such manifest`);
+  const head: ManifestHead = { inputs: [], renameDuplicates: false };
+  const reader = new LineReader(file);
+  try {
+    for (let text = await reader.take(); text !== null && text.startsWith('#'); text = await reader.take()) {
+      const [key, ...values] = text.split('\t');
+      if (key === MANIFEST_INPUT && values.length === 2)
+        head.inputs.push({ path: values[0], sha256: values[1] });
+      else if (key === MANIFEST_RENAME) head.renameDuplicates = values[0] === 'true';
+    }
+  } finally {
+    await reader.close();
+  }
+  if (head.inputs.length === 0) {
+    throw new MergeError(
+      `${file}: names no inputs (${MANIFEST_INPUT} lines); it is from an older split: run split again`,
+    );
+  }
+  return head;
+}
 
 interface ManifestRow {
   shard: string;
@@ -75,7 +124,9 @@ interface ManifestRow {
 async function* manifestRows(file: string): AsyncGenerator<ManifestRow> {
   if (!existsSync(file)) throw new MergeError(`${file}: no such manifest`);
   const reader = new LineReader(file);
-  if ((await reader.take()) !== MANIFEST_HEADER.trimEnd()) {
+  let header = await reader.take();
+  while (header?.startsWith('#')) header = await reader.take();
+  if (header !== MANIFEST_HEADER.trimEnd()) {
     throw new MergeError(
       `${file}:1: not a split manifest (expected the header ${MANIFEST_HEADER.trimEnd()})`,
     );
@@ -99,7 +150,7 @@ interface ShardOutput {
   lastId: string | null;
 }
 
-async function readRunFile(folder: string) {
+async function readRunFile(folder: string): Promise<ShardRun> {
   const file = path.join(folder, RUN_RECORD);
   if (!existsSync(file)) throw new MergeError(`${folder}: not a predict output folder (no ${RUN_RECORD})`);
   const parsed = runFileSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
@@ -107,41 +158,64 @@ async function readRunFile(folder: string) {
   if (!parsed.data.complete) {
     throw new MergeError(`${folder}: its predict run has not finished; rerun predict there with --resume`);
   }
-  return parsed.data.fingerprint;
+  return parsed.data;
 }
 
-/** Which folder holds which shard; every shard of the manifest exactly once, from the same models. */
+/** What the calls depend on besides the input: every fingerprint key but the inputs, and --min-score. */
+function settingsOf(run: ShardRun): Record<string, string> {
+  const settings = { ...run.fingerprint, inputs: undefined, minScore: run.options?.minScore ?? 0 };
+  return Object.fromEntries(
+    Object.entries(settings)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => [key, JSON.stringify(value)]),
+  );
+}
+
+/** A predict folder matched to its shard of the manifest. */
+interface ShardFolder {
+  shard: string;
+  folder: string;
+  run: ShardRun;
+}
+
+/** Which folder holds which shard; every shard of the manifest exactly once, with the same settings. */
 async function matchFolders(folders: string[], shardRecords: Map<string, number>) {
   const byFile = new Map([...shardRecords.keys()].map((shard) => [shardFile(shard), shard]));
-  const folderOf = new Map<string, string>();
-  let reference: { folder: string; chunkSize: number; models: string } | null = null;
+  const matched = new Map<string, ShardFolder>();
+  let reference: (ShardFolder & { settings: Record<string, string> }) | null = null;
   for (const folder of folders) {
-    const fingerprint = await readRunFile(folder);
+    const run = await readRunFile(folder);
+    const { fingerprint } = run;
     const input = fingerprint.inputs.length === 1 ? path.basename(fingerprint.inputs[0].path) : null;
     const shard = input === null ? undefined : byFile.get(input);
     if (shard === undefined) {
       const inputs = fingerprint.inputs.map((i) => path.basename(i.path)).join(', ');
       throw new MergeError(`${folder}: predicted from ${inputs}, which is not one shard of the manifest`);
     }
-    const earlier = folderOf.get(shard);
+    const earlier = matched.get(shard);
     if (earlier !== undefined) {
       throw new MergeError(
-        `${shard} appears twice, in ${earlier} and ${folder}: each record must be merged exactly once`,
+        `${shard} appears twice, in ${earlier.folder} and ${folder}: each record must be merged exactly once`,
       );
     }
-    folderOf.set(shard, folder);
-    const models = JSON.stringify({ ...fingerprint, inputs: null });
-    reference ??= { folder, chunkSize: fingerprint.chunkSize, models };
-    if (fingerprint.chunkSize !== reference.chunkSize || models !== reference.models) {
-      throw new MergeError(`${folder}: predicted with other models or chunk size than ${reference.folder}`);
+    matched.set(shard, { shard, folder, run });
+    const settings = settingsOf(run);
+    reference ??= { shard, folder, run, settings };
+    const keys = new Set([...Object.keys(settings), ...Object.keys(reference.settings)]);
+    const differs = [...keys].sort().filter((key) => settings[key] !== reference?.settings[key]);
+    if (differs.length > 0) {
+      throw new MergeError(
+        `${folder} (${shard}): predicted with another ${differs.join(', ')} than ${reference.folder} (${reference.shard}); ` +
+          'merge shards predicted with the same models and options',
+      );
     }
   }
-  const missing = [...shardRecords].filter(([shard]) => !folderOf.has(shard));
+  const missing = [...shardRecords].filter(([shard]) => !matched.has(shard));
   if (missing.length > 0) {
     const list = missing.map(([shard, records]) => `${shard} (${records} records)`).join(', ');
     throw new MergeError(`no predict output for ${list} among the folders given`);
   }
-  return { folderOf, chunkSize: (reference as { chunkSize: number }).chunkSize };
+  return { matched, reference: reference as ShardFolder };
 }
 
 async function firstLine(file: string): Promise<string> {
@@ -263,25 +337,126 @@ async function mergedHighestScores(outputs: ShardOutput[]): Promise<{ table: str
   };
 }
 
+/** The inputs split read must be unchanged: viral_hits.fa copies their records. */
+async function checkInputs(head: ManifestHead, manifest: string): Promise<void> {
+  for (const input of head.inputs) {
+    const hash = await sha256File(input.path).catch(() => null);
+    if (hash !== input.sha256) {
+      throw new MergeError(
+        `${input.path}: ${hash === null ? 'missing' : 'changed'} since split read it (${manifest}); merge needs the run's inputs`,
+      );
+    }
+  }
+}
+
 export async function mergePredictions(options: MergeOptions): Promise<MergeResult> {
+  const started = new Date();
+  const head = await readManifestHead(options.manifest);
   const shardRecords = new Map<string, number>();
   for await (const row of manifestRows(options.manifest)) {
     shardRecords.set(row.shard, (shardRecords.get(row.shard) ?? 0) + 1);
   }
   if (shardRecords.size === 0) throw new MergeError(`${options.manifest}: no records`);
-  const { folderOf, chunkSize } = await matchFolders(options.folders, shardRecords);
+  const { matched, reference } = await matchFolders(options.folders, shardRecords);
+  await checkInputs(head, options.manifest);
+  const chunkSize = reference.run.fingerprint.chunkSize;
   const outputs = new Map<string, ShardOutput>();
+  let merged: MergedFiles;
   try {
     for (const shard of shardRecords.keys()) {
-      outputs.set(shard, await openShard(shard, folderOf.get(shard) as string));
+      outputs.set(shard, await openShard(shard, (matched.get(shard) as ShardFolder).folder));
     }
-    return await writeMerged(options, outputs, chunkSize);
+    merged = await writeMerged(options, outputs, chunkSize);
   } finally {
     for (const output of outputs.values()) {
       await output.summary.close();
       await output.results.close();
     }
   }
+  const viralHits = await writeRunOutputs(options.outDir, head);
+  await writeMergedRecord(options, {
+    head,
+    shards: [...shardRecords.keys()].map((shard) => matched.get(shard) as ShardFolder),
+    reference: reference.run,
+    started,
+    counts: { ...merged.counts, viralHits },
+  });
+  const { counts } = merged;
+  return { ...counts, viralHits, files: [...merged.files, VIRAL_HITS, RUN_RECORD] };
+}
+
+/**
+ * The run's outputs made from the merged files and the inputs: viral_hits.fa. Returns the number of
+ * hits. (Predict writes the same outputs after its prediction files.)
+ */
+async function writeRunOutputs(outDir: string, head: ManifestHead): Promise<number> {
+  return writeViralHits(outDir, {
+    inputs: head.inputs.map((input) => input.path),
+    renameDuplicates: head.renameDuplicates,
+  });
+}
+
+interface MergedRun {
+  head: ManifestHead;
+  shards: ShardFolder[];
+  reference: ShardRun;
+  started: Date;
+  counts: Record<string, unknown>;
+}
+
+/**
+ * run.json of the merged folder, last: what rescore and readRecordCalls read from a predict folder (the
+ * options with the run's own inputs, the fingerprint, complete), plus where it came from: the manifest
+ * with its hash and each shard's folder, version and fingerprint.
+ */
+async function writeMergedRecord(options: MergeOptions, run: MergedRun): Promise<void> {
+  const { fingerprint } = run.reference;
+  const record: RunRecord = {
+    format: 'virnucpro-run/1',
+    kind: 'merge',
+    fingerprint: { ...fingerprint, inputs: run.head.inputs },
+    files: [...RESULT_FILES, RUN_LOG],
+    complete: true,
+    version: packageVersion(),
+    command: options.command ?? null,
+    options: {
+      ...run.reference.options,
+      inputs: run.head.inputs.map((input) => input.path),
+      outDir: options.outDir,
+      renameDuplicates: run.head.renameDuplicates,
+      chunkSize: fingerprint.chunkSize,
+      minScore: run.reference.options?.minScore ?? 0,
+      plot: options.plot ?? { count: 20 },
+      resume: false,
+      force: false,
+      report: null,
+    },
+    models: Object.fromEntries(Object.entries(fingerprint).filter(([key]) => key.endsWith(' model'))),
+    inputs: run.head.inputs,
+    manifest: { path: path.resolve(options.manifest), sha256: await sha256File(options.manifest) },
+    shards: run.shards.map(({ shard, folder, run: shardRun }) => ({
+      shard,
+      folder: path.resolve(folder),
+      version: shardRun.version ?? null,
+      fingerprint: shardRun.fingerprint,
+    })),
+    started: run.started.toISOString(),
+    ended: new Date().toISOString(),
+    resumed: false,
+    counts: run.counts,
+  };
+  await writeFileAtomic(path.join(options.outDir, RUN_RECORD), `${JSON.stringify(record, null, 2)}\n`);
+}
+
+interface MergedFiles {
+  counts: {
+    shards: number;
+    records: number;
+    frames: number;
+    chunks: number;
+    calls: Record<RecordCall, number>;
+  };
+  files: string[];
 }
 
 /** Walks the manifest, taking each record's rows from its shard; all four files or none. */
@@ -289,7 +464,7 @@ async function writeMerged(
   options: MergeOptions,
   outputs: Map<string, ShardOutput>,
   chunkSize: number,
-): Promise<MergeResult> {
+): Promise<MergedFiles> {
   const selection = options.plot ?? { count: 20 };
   const header = await sharedSummaryHeader([...outputs.values()]);
   const columns = header.split('\t');
@@ -306,6 +481,7 @@ async function writeMerged(
   const [results, highest, summary, plot] = writers;
   let records = 0;
   let frames = 0;
+  const calls: Record<RecordCall, number> = { virus: 0, others: 0, no_frame: 0, empty: 0, not_scored: 0 };
   const overview = new RunOverview(selection, chunkSize);
   try {
     await results.write(PREDICTION_HEADER);
@@ -329,11 +505,13 @@ async function writeMerged(
         scores.add({ id, others: Number(others), virus: Number(virus) });
       }
       const score = fields[scoreColumn];
+      const call = fields[callColumn] as RecordCall;
+      calls[call] = (calls[call] ?? 0) + 1;
       overview.add(
         {
           id: row.id,
           length: row.length,
-          call: fields[callColumn] as RecordCall,
+          call,
           maxVirus: score === 'NA' ? null : Number(score),
         },
         () => plotChunks(row.id, row.length, chunkSize, scores),
@@ -348,5 +526,5 @@ async function writeMerged(
     await Promise.all(writers.map((writer) => writer.abort()));
     throw error;
   }
-  return { shards: outputs.size, records, frames, chunks, files };
+  return { counts: { shards: outputs.size, records, frames, chunks, calls }, files };
 }

@@ -34,4 +34,6 @@ export interface PredictOptions extends EngineOptionsInput {
   shardSize?: number;
   /** write a JSON report of the run here (default none) */
   report?: string | null;
+  /** seconds to wait while another live run holds `outDir` before refusing (default 180) */
+  lockWait?: number;
 }

@@ -28,6 +28,7 @@ export const predictOptionsSchema = engineOptionsSchema
       .default({ count: 20 }),
     shardSize: positiveInt.default(10000),
     report: z.string().nullable().default(null),
+    lockWait: z.number().nonnegative().default(180),
   })
   .refine((o) => !(o.resume && o.force), { message: 'resume and force exclude each other' });
 

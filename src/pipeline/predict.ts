@@ -186,6 +186,7 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
     force: options.force,
     fingerprint,
     inputs: options.inputs,
+    lockWait: options.lockWait,
   });
   let record: RunRecord = {
     format: 'virnucpro-run/1',

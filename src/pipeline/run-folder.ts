@@ -123,12 +123,22 @@ function changedKeys(saved: Fingerprint, current: Fingerprint): string[] {
   return [...keys].filter((key) => JSON.stringify(saved[key]) !== JSON.stringify(current[key])).sort();
 }
 
+interface LockOwner {
+  pid?: number;
+  host?: string;
+}
+
+/** how often a waiting run looks at a held lock again */
+const LOCK_POLL_MS = 500;
+
 export interface ClaimOptions {
   resume: boolean;
   force: boolean;
   fingerprint: Fingerprint;
   /** the run's input files: never deleted, even when inside the folder */
   inputs: string[];
+  /** seconds to wait for a live holder of the folder's lock (default 0: refuse at once) */
+  lockWait?: number;
 }
 
 export class RunFolder {
@@ -148,7 +158,7 @@ export class RunFolder {
   }
 
   /**
-   * Takes the folder for one run: the lock first (a second run exits 2), then the folder policy: an
+   * Takes the folder for one run: the lock first (a second run waits up to `lockWait`, then exits 2), then the folder policy: an
    * empty or new folder is used as is; otherwise --resume continues a recorded run with the same
    * fingerprint, --force deletes what an earlier run recorded and nothing else, and anything else is
    * refused. On a refusal nothing is left behind.
@@ -158,7 +168,7 @@ export class RunFolder {
     const createdFolder = !existsSync(dir);
     await mkdir(dir, { recursive: true });
     try {
-      await RunFolder.lock(dir);
+      await RunFolder.lock(dir, options.lockWait);
     } catch (error) {
       if (createdFolder) await rmdir(dir).catch(() => undefined);
       throw error;
@@ -178,41 +188,60 @@ export class RunFolder {
     return new RunFolder(dir, false, await RunFolder.readRecord(dir));
   }
 
-  private static async lock(dir: string): Promise<void> {
+  /**
+   * Takes the folder's lock. A lock whose process is gone (same host) is taken over; a live holder is
+   * waited for up to `waitSeconds` (a resubmitted cluster job may start while a survivor of the cancelled
+   * one is still stopping), then refused with E_LOCKED.
+   */
+  private static async lock(dir: string, waitSeconds = 0): Promise<void> {
+    const deadline = Date.now() + waitSeconds * 1000;
+    for (;;) {
+      const owner = await RunFolder.tryLock(dir);
+      if (owner === null) return;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        const waited = waitSeconds > 0 ? ` after waiting ${waitSeconds} s (--lock-wait)` : '';
+        throw new PredictError(
+          `${dir}: another virnucpro run holds this folder (pid ${owner.pid ?? '?'} on ${owner.host ?? '?'})${waited}; ` +
+            `wait for it, or remove ${path.join(dir, LOCK_FILE)} if that run is gone`,
+          'E_LOCKED',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(LOCK_POLL_MS, left)));
+    }
+  }
+
+  /** One try: null when this process now holds the lock, else what the lock file says of its holder. */
+  private static async tryLock(dir: string): Promise<LockOwner | null> {
     const file = path.join(dir, LOCK_FILE);
     const holder = JSON.stringify({
       pid: process.pid,
       host: os.hostname(),
       started: new Date().toISOString(),
     });
+    let owner: LockOwner = {};
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const handle = await open(file, 'wx');
         await handle.writeFile(holder);
         await handle.close();
-        return;
+        return null;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const text = await readFile(file, 'utf8').catch(() => '');
-      let owner: { pid?: number; host?: string } = {};
+      owner = {};
       try {
-        owner = JSON.parse(text) as typeof owner;
+        owner = JSON.parse(text) as LockOwner;
       } catch {
         // a lock being written this instant, or garbage: treat as held unless its process is gone
       }
       const stale = owner.host === os.hostname() && typeof owner.pid === 'number' && !processAlive(owner.pid);
-      if (!stale) {
-        throw new PredictError(
-          `${dir}: another virnucpro run holds this folder (pid ${owner.pid ?? '?'} on ${owner.host ?? '?'}); ` +
-            `wait for it, or remove ${file} if that run is gone`,
-          'E_LOCKED',
-        );
-      }
+      if (!stale) return owner;
       // remove only the lock read as stale: another run may have taken it over this instant
       if ((await readFile(file, 'utf8').catch(() => null)) === text) await rm(file, { force: true });
     }
-    throw new PredictError(`${dir}: could not take the folder's lock`, 'E_LOCKED');
+    return owner;
   }
 
   private static async readRecord(dir: string): Promise<RunRecord | null> {

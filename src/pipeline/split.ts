@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 import { AtomicFileWriter } from '../io/atomic-write';
 import { describeRename, readFastaFiles, type IdRename } from '../io/fasta';
+import { sha256File } from '../io/fingerprint';
 import { fastaEntry } from './prediction-files';
 
 // `split`: the input records dealt into N gzip FASTA shards for separate predict runs (one per GPU job),
@@ -12,9 +13,15 @@ import { fastaEntry } from './prediction-files';
 // Each record goes whole to the shard with the fewest bases so far (then the fewest records, then the
 // lowest number), so shards are balanced by bases, a record never spans shards, and the split is a pure
 // function of the inputs. Everything is committed together once all inputs were read without error.
+// The manifest opens with the run's inputs (absolute path and sha256, one `#input` line each, in order)
+// and the duplicate-id policy, so that merge can write the whole run's record and viral_hits.fa.
 
 export const SPLIT_MANIFEST = 'manifest.tsv';
 export const MANIFEST_HEADER = 'Shard\tSequence_ID\tLength\n';
+/** `#input<TAB>absolute path<TAB>sha256`, one line per input before the header */
+export const MANIFEST_INPUT = '#input';
+/** `#rename_duplicates<TAB>true|false` before the header */
+export const MANIFEST_RENAME = '#rename_duplicates';
 
 /** shard-001 ... : numbered from 1, at least three digits, so names sort in shard order. */
 export function shardName(index: number, shards: number): string {
@@ -114,6 +121,12 @@ export async function splitInputs(options: SplitOptions): Promise<SplitResult> {
     for (const shard of shards) {
       writers.push(new GzipShard(await AtomicFileWriter.open(path.join(outDir, shard.file))));
     }
+    for (const input of inputs) {
+      // an unreadable input fails below, where the FASTA reader names the file and the reason
+      const hash = await sha256File(input).catch(() => 'unreadable');
+      await manifest.write(`${MANIFEST_INPUT}\t${path.resolve(input)}\t${hash}\n`);
+    }
+    await manifest.write(`${MANIFEST_RENAME}\t${Boolean(options.renameDuplicates)}\n`);
     await manifest.write(MANIFEST_HEADER);
     const records = readFastaFiles(inputs, {
       renameDuplicates: Boolean(options.renameDuplicates),

@@ -54,7 +54,18 @@ function predict(
 ): Promise<CliResult> {
   const args = extra.includes('--models') ? extra : ['--models', models, ...extra];
   return runCli(
-    ['predict', ...(options.inputs ?? [input]), '-o', out, '--shard-size', '4', '--no-progress', ...args],
+    [
+      'predict',
+      ...(options.inputs ?? [input]),
+      '-o',
+      out,
+      '--shard-size',
+      '4',
+      '--no-progress',
+      '--lock-wait',
+      '0',
+      ...args,
+    ],
     { onStderr: options.onStderr },
   );
 }

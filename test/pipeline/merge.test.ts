@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,8 @@ import { mergePredictions, RUN_FILE } from '../../src/pipeline/merge';
 // 'a' and 'b'. The real predict runs behind a merge are compared in test/workflow.
 
 let dir: string;
+let input: string;
+const INPUT_FASTA = `>b first read\n${'ACGT'.repeat(75)}\n>a\n${'TTGCA'.repeat(80)}\n>e empty\n>B\n${'G'.repeat(100)}\n`;
 const MANIFEST = [
   'Shard\tSequence_ID\tLength',
   'shard-001\tb\t300',
@@ -42,7 +45,12 @@ interface ShardContent {
   chunkSize?: number;
 }
 
-function writeShard(folder: string, shard: string, content: ShardContent): string {
+function writeShard(
+  folder: string,
+  shard: string,
+  content: ShardContent,
+  settings: { dtype?: string; minScore?: number } = {},
+): string {
   mkdirSync(folder, { recursive: true });
   const lines = (rows: string[]) => rows.map((row) => `${row}\n`).join('');
   const withFrames = content.records.filter((id): id is keyof typeof RESULTS => id in RESULTS);
@@ -63,10 +71,18 @@ function writeShard(folder: string, shard: string, content: ShardContent): strin
     inputs: [{ path: `/elsewhere/shards/${shard}.fa.gz`, sha256: 'def' }],
     chunkSize: content.chunkSize ?? 300,
     'esm2 model': { module: 'abc' },
+    dtype: settings.dtype ?? 'fp32',
   };
   writeFileSync(
     path.join(folder, RUN_FILE),
-    JSON.stringify({ format: 'virnucpro-run/1', fingerprint, files: [], complete: content.complete ?? true }),
+    JSON.stringify({
+      format: 'virnucpro-run/1',
+      fingerprint,
+      files: [],
+      complete: content.complete ?? true,
+      version: '9.8.7',
+      options: { minScore: settings.minScore ?? 0, dtype: settings.dtype ?? 'fp32' },
+    }),
   );
   return folder;
 }
@@ -77,13 +93,19 @@ let second: string;
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'virnucpro-merge-'));
+  input = path.join(dir, 'reads.fa');
+  writeFileSync(input, INPUT_FASTA);
   manifest = path.join(dir, 'manifest.tsv');
-  writeFileSync(manifest, `${MANIFEST.join('\n')}\n`);
+  const head = [`#input\t${input}\t${sha256sum(input)}`, '#rename_duplicates\tfalse'];
+  writeFileSync(manifest, `${[...head, ...MANIFEST].join('\n')}\n`);
   first = writeShard(path.join(dir, 'p1'), 'shard-001', { records: ['b', 'e'] });
   second = writeShard(path.join(dir, 'p2'), 'shard-002', { records: ['a', 'B'] });
 });
 
 const read = (folder: string, name: string) => readFileSync(path.join(folder, name), 'utf8');
+function sha256sum(file: string): string {
+  return spawnSync('sha256sum', [file]).stdout.toString().split(' ')[0];
+}
 
 describe('merge', () => {
   it('puts rows back in input order, re-sorts the chunks by code point and keeps extra summary columns', async () => {
@@ -111,6 +133,42 @@ describe('merge', () => {
     expect(svg).toContain('b  (300 nt, virus, best ');
     expect(svg).toContain('a  (400 nt, virus, best ');
     expect(svg).toContain('B  (100 nt, others, best ');
+  });
+
+  it('writes a whole run folder: viral_hits.fa from the inputs split read, and run.json', async () => {
+    const out = path.join(dir, 'whole');
+    await mergePredictions({ folders: [first, second], manifest, outDir: out });
+    // the records called virus, as the input holds them, wrapped at 60
+    const wrap = (sequence: string) => sequence.replace(/(.{60})/g, '$1\n').replace(/\n$/, '');
+    expect(read(out, 'viral_hits.fa')).toBe(
+      `>b first read\n${wrap('ACGT'.repeat(75))}\n>a\n${wrap('TTGCA'.repeat(80))}\n`,
+    );
+    const run = JSON.parse(read(out, RUN_FILE));
+    expect(run).toMatchObject({
+      format: 'virnucpro-run/1',
+      kind: 'merge',
+      complete: true,
+      inputs: [{ path: input, sha256: sha256sum(input) }],
+      fingerprint: { inputs: [{ path: input, sha256: sha256sum(input) }], chunkSize: 300, dtype: 'fp32' },
+      options: { inputs: [input], renameDuplicates: false, chunkSize: 300, minScore: 0 },
+      manifest: { path: manifest, sha256: sha256sum(manifest) },
+      counts: { records: 4, frames: 5, chunks: 4, shards: 2, viralHits: 2 },
+    });
+    expect(run.counts.calls).toMatchObject({ virus: 2, others: 1, empty: 1 });
+    expect(
+      run.shards.map((s: { shard: string; folder: string; version: string }) => [
+        s.shard,
+        s.folder,
+        s.version,
+      ]),
+    ).toEqual([
+      ['shard-001', first, '9.8.7'],
+      ['shard-002', second, '9.8.7'],
+    ]);
+    expect(run.shards[1].fingerprint.inputs).toEqual([
+      { path: '/elsewhere/shards/shard-002.fa.gz', sha256: 'def' },
+    ]);
+    expect(Date.parse(run.ended)).toBeGreaterThanOrEqual(Date.parse(run.started));
   });
 
   it('draws only the records named by plot ids', async () => {
@@ -149,7 +207,7 @@ describe('merge', () => {
         first,
         writeShard(path.join(dir, 'gap'), 'shard-002', { records: ['a', 'B'], summaryRows: [SUMMARY.B] }),
       ],
-      /record "a" \(.*manifest\.tsv:3\) is missing: .*gap\/prediction_summary\.tsv:2 has "B" in its place/,
+      /record "a" \(.*manifest\.tsv:5\) is missing: .*gap\/prediction_summary\.tsv:2 has "B" in its place/,
     ],
     [
       'summaries with different columns',
@@ -166,7 +224,23 @@ describe('merge', () => {
     [
       'shards predicted with another chunk size',
       () => [first, writeShard(path.join(dir, 'c500'), 'shard-002', { records: ['a', 'B'], chunkSize: 500 })],
-      /c500: predicted with other models or chunk size than .*p1/,
+      /c500 \(shard-002\): predicted with another chunkSize than .*p1 \(shard-001\)/,
+    ],
+    [
+      'shards predicted in another dtype',
+      () => [
+        first,
+        writeShard(path.join(dir, 'bf16'), 'shard-002', { records: ['a', 'B'] }, { dtype: 'bf16' }),
+      ],
+      /bf16 \(shard-002\): predicted with another dtype than .*p1 \(shard-001\)/,
+    ],
+    [
+      'shards called under another --min-score',
+      () => [
+        first,
+        writeShard(path.join(dir, 'min'), 'shard-002', { records: ['a', 'B'] }, { minScore: 0.5 }),
+      ],
+      /min \(shard-002\): predicted with another minScore than .*p1 \(shard-001\)/,
     ],
     [
       'an unfinished predict run',
@@ -183,5 +257,16 @@ describe('merge', () => {
     await expect(mergePredictions({ folders: folders(), manifest, outDir: out })).rejects.toThrow(message);
     expect(existsSync(path.join(out, 'prediction_summary.tsv'))).toBe(false);
     expect(existsSync(path.join(out, 'prediction_results.txt'))).toBe(false);
+    expect(existsSync(path.join(out, 'run.json'))).toBe(false);
+  });
+
+  it('refuses inputs changed since split read them, and writes nothing', async () => {
+    const out = path.join(dir, 'changed-input');
+    const changed = path.join(dir, 'changed.tsv');
+    writeFileSync(changed, read(dir, 'manifest.tsv').replace(/\t[0-9a-f]{64}\n/, `\t${'0'.repeat(64)}\n`));
+    await expect(
+      mergePredictions({ folders: [first, second], manifest: changed, outDir: out }),
+    ).rejects.toThrow(/reads\.fa: changed since split read it/);
+    expect(existsSync(out)).toBe(false);
   });
 });

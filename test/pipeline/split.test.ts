@@ -44,8 +44,9 @@ function readShards(outDir: string): Record<string, [string, string][]> {
 
 function manifestRows(outDir: string): string[][] {
   const lines = readFileSync(path.join(outDir, SPLIT_MANIFEST), 'utf8').trimEnd().split('\n');
-  expect(lines[0]).toBe('Shard\tSequence_ID\tLength');
-  return lines.slice(1).map((line) => line.split('\t'));
+  const header = lines.indexOf('Shard\tSequence_ID\tLength');
+  expect(lines.slice(0, header).every((line) => line.startsWith('#'))).toBe(true);
+  return lines.slice(header + 1).map((line) => line.split('\t'));
 }
 
 describe('split', () => {
@@ -111,6 +112,14 @@ describe('split', () => {
       expect(shards[`${shard}.fa.gz`].some(([header]) => header === id)).toBe(true);
       expect(Number(length)).toBe(byId.get(id)?.length);
     }
+    // the inputs in order, absolute, with their sha256 as sha256sum reads it, then the duplicate policy
+    const sha256sum = (file: string) => spawnSync('sha256sum', [file]).stdout.toString().split(' ')[0];
+    const meta = readFileSync(path.join(outDir, SPLIT_MANIFEST), 'utf8').split('\n').slice(0, 3);
+    expect(meta).toEqual([
+      `#input\t${path.resolve(gzipped)}\t${sha256sum(gzipped)}`,
+      `#input\t${path.resolve(plain)}\t${sha256sum(plain)}`,
+      '#rename_duplicates\tfalse',
+    ]);
     // within one record's length of each other (no record is split)
     const bases = Object.values(shards).map((rs) => rs.reduce((n, [, s]) => n + s.length, 0));
     const longest = Math.max(...records.map((r) => r.sequence.length));

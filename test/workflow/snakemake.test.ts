@@ -4,7 +4,8 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { PREDICTION_PLOT } from '../../src/pipeline/plot';
 import { HIGHEST_SCORE, PREDICTION_RESULTS, PREDICTION_SUMMARY } from '../../src/pipeline/prediction-files';
-import { exportTinyModels, runCli, seededRandom, temporaryDir } from '../embed/helpers';
+import { exportTinyModels, runCli, temporaryDir } from '../embed/helpers';
+import { generatedReads } from './generated-reads';
 
 // The shipped Snakemake workflow, run for real (`snakemake --cores 2`) on generated reads in three
 // shards with the tiny random models, against one `virnucpro predict` over the same file. Scores may
@@ -25,27 +26,6 @@ let input: string;
 let reference: string;
 let out: string;
 let firstMerge: Record<string, string>;
-
-const STOPS = new Set(['TAA', 'TAG', 'TGA']);
-const CODONS = [...'ACGT'].flatMap((a) => [...'ACGT'].flatMap((b) => [...'ACGT'].map((c) => a + b + c)));
-const SENSE = CODONS.filter((codon) => !STOPS.has(codon));
-
-/** Reads like the demo's: stop-free codons in frame 0 (so frames are kept), a few random or with N. */
-function generatedReads(count: number): string {
-  const random = seededRandom(2025);
-  const pick = (items: string[]) => items[Math.floor(random() * items.length)];
-  let text = '>empty_record\n';
-  for (let i = 1; i <= count; i++) {
-    const length = 150 + Math.floor(random() * 450);
-    const alphabet = i % 10 === 0 ? CODONS : SENSE;
-    let sequence = Array.from({ length: Math.ceil(length / 3) }, () => pick(alphabet))
-      .join('')
-      .slice(0, length);
-    if (i % 7 === 0) sequence = sequence.slice(0, 40) + 'N'.repeat(9) + sequence.slice(49);
-    text += `>read_${i} generated ${length} nt\n${sequence}\n`;
-  }
-  return text;
-}
 
 function snakemake(args: string[], config: string[] = []): Promise<{ code: number | null; output: string }> {
   const settings = [
@@ -104,6 +84,8 @@ describe('the Snakemake workflow', () => {
         readFileSync(path.join(root, 'workflow', file), 'utf8'),
       );
     }
+    // the profile's status script stays a command
+    expect(statSync(path.join(workflow, 'profiles', 'slurm', 'slurm-status.py')).mode & 0o111).toBe(0o111);
     const again = await runCli(['workflow', 'init', workflow]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already has .*Snakefile.*--force/);

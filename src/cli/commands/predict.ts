@@ -9,6 +9,7 @@ import {
   addPlotOptions,
   engineOptionsFrom,
   minScoreOption,
+  nonNegativeInteger,
   plotSelection,
   positiveInteger,
 } from '../arguments';
@@ -141,6 +142,12 @@ export function registerPredictCommand(program: Command): void {
     .option('--shard-size <n>', 'frames per embedding file (the unit of resume)', positiveInteger, 10000)
     .option('--no-progress', 'plain log lines instead of progress bars')
     .option('--report <file>', 'write a JSON report of the run')
+    .option(
+      '--lock-wait <seconds>',
+      'wait this long while another live run holds the output folder, then exit 2',
+      nonNegativeInteger,
+      180,
+    )
     .action(async (inputs: string[], o) => {
       if (o.resume && o.force) throw new InvalidArgumentError('--resume and --force exclude each other');
       await runPredict(
@@ -159,6 +166,7 @@ export function registerPredictCommand(program: Command): void {
           plot: plotSelection(o),
           shardSize: o.shardSize,
           report: o.report ?? null,
+          lockWait: o.lockWait,
         },
         o.progress !== false,
       );

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../../io/atomic-write';
 import { packageRoot } from '../../native';
@@ -28,6 +28,8 @@ export async function initWorkflow(target: string, force: boolean): Promise<stri
   for (const file of files) {
     await mkdir(path.dirname(path.join(target, file)), { recursive: true });
     await writeFileAtomic(path.join(target, file), await readFile(path.join(source, file)));
+    // the profile's status script runs as a command
+    await chmod(path.join(target, file), (await stat(path.join(source, file))).mode & 0o777);
   }
   return files;
 }
