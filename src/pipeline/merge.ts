@@ -112,7 +112,12 @@ async function readRunFile(folder: string) {
 
 /** Which folder holds which shard; every shard of the manifest exactly once, from the same models. */
 async function matchFolders(folders: string[], shardRecords: Map<string, number>) {
-  const byFile = new Map([...shardRecords.keys()].map((shard) => [shardFile(shard), shard]));
+  const byFile = new Map(
+    [...shardRecords.keys()].flatMap((shard) => [
+      [shardFile(shard, 'fasta'), shard],
+      [shardFile(shard, 'fastq'), shard],
+    ]),
+  );
   const folderOf = new Map<string, string>();
   let reference: { folder: string; chunkSize: number; models: string } | null = null;
   for (const folder of folders) {

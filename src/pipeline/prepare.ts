@@ -1,7 +1,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AtomicFileWriter } from '../io/atomic-write';
-import { idBytes, quotedId, readFasta, type IdRename } from '../io/fasta';
+import { idBytes, quotedId, type IdRename } from '../io/fasta';
+import { readSequences } from '../io/sequence-file';
 import { IdSet } from '../io/id-set';
 import { chunkRecord } from './chunk';
 import { fastaEntry, inputStem, intermediateNames, wrappedFastaEntry } from './prediction-files';
@@ -129,7 +130,7 @@ export async function prepareShards(options: PrepareOptions): Promise<PrepareRes
         };
         result.intermediates.push(names.chunked, names.nucleotide, names.protein);
       }
-      const fasta = readFasta(input, {
+      const fasta = readSequences(input, {
         duplicateIds: options.renameDuplicates ? 'rename' : 'error',
         seen,
         rna: options.rna,

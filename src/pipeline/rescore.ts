@@ -17,7 +17,7 @@ import {
 } from './prediction-files';
 import { readRunRecord, readSavedRecords } from './record-calls';
 import { RunFolder, type RunRecord } from './run-folder';
-import { VIRAL_HITS, writeViralHits } from './viral-hits';
+import { writeViralHits } from './viral-hits';
 
 // `rescore`: a finished run's calls again under another --min-score, from the scores it saved
 // (prediction_results.txt holds every frame's): the highest-score table, the summary, viral_hits.fa and
@@ -38,6 +38,8 @@ export interface RescoreResult {
   records: number;
   calls: Record<RecordCall, number>;
   viralHits: number;
+  /** viral_hits.fa and/or viral_hits.fq, by the inputs' formats */
+  viralHitsFiles: string[];
 }
 
 interface RunOptions {
@@ -115,7 +117,8 @@ export async function rescore(options: RescoreOptions): Promise<RescoreResult> {
     const overview = new RunOverview(options.plot ?? runOptions.plot, runOptions.chunkSize);
     const { all, calls } = await rewriteSummary(outDir, runOptions, minScore, overview);
     await writeFileAtomic(path.join(outDir, HIGHEST_SCORE), idBytes(highestScoreTable(all, minScore)));
-    const viralHits = await writeViralHits(outDir, { ...runOptions, inputs });
+    const hits = await writeViralHits(outDir, { ...runOptions, inputs });
+    const viralHits = hits.count;
     await writeFileAtomic(path.join(outDir, PREDICTION_PLOT), await overview.svg());
     const records = Object.values(calls).reduce((sum, n) => sum + n, 0);
     const result = run.result as Record<string, unknown> | undefined;
@@ -125,9 +128,9 @@ export async function rescore(options: RescoreOptions): Promise<RescoreResult> {
       counts: { ...run.counts, viralHits, calls },
       result: result && { ...result, calls },
       rescored: { at: new Date().toISOString(), minScore },
-      files: [...new Set([...run.files, VIRAL_HITS])],
+      files: [...new Set([...run.files, ...hits.files])],
     });
-    return { outDir, minScore, records, calls, viralHits };
+    return { outDir, minScore, records, calls, viralHits, viralHitsFiles: hits.files };
   } finally {
     await folder.release();
   }
