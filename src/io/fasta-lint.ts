@@ -219,7 +219,7 @@ async function checkFastq(
     for (let i = sequence; i < sequenceEnd; i++) unusual |= UNUSUAL_BASE[buffer[i]];
     const length = sequenceEnd - sequence;
     const id = buffer.toString('latin1', span.header, span.idEnd);
-    if (unusual === 0) checks.plain(id, span.line, length);
+    if (unusual === 0 && length > 0) checks.plain(id, span.line, length);
     else checks.check({ id, line: span.line, length, ...unusualBases(span, Boolean(options.rna)) });
     const problem = qualityProblem(span);
     if (problem !== null) {

@@ -1,5 +1,5 @@
 import { FastaError } from './fasta-error';
-import type { FastaReadOptions, FastaRecord } from './fasta';
+import { NUCLEOTIDE_ALPHABET, type FastaReadOptions, type FastaRecord } from './fasta';
 import { inputPieces } from './input-bytes';
 import { IdSet, type SeenIds } from './id-set';
 import { uniqueIds } from './unique-ids';
@@ -203,7 +203,8 @@ export class FastqScanner {
   }
 
   private notPlus(buffer: Buffer, start: number, end: number, line: number): never {
-    const sequenceLike = end > start && LETTERS.test(buffer.toString('latin1', start, end));
+    let sequenceLike = end > start;
+    for (let i = start; i < end && sequenceLike; i++) sequenceLike = NUCLEOTIDE_ALPHABET[buffer[i]] === 1;
     this.fail(
       line,
       sequenceLike
@@ -223,8 +224,6 @@ export class FastqScanner {
     }
   }
 }
-
-const LETTERS = /^[A-Za-z.-]+$/;
 
 /** The quality line's problem, or null: its length must be the sequence's, its bytes '!'..'~'. */
 export function qualityProblem(span: FastqSpan): string | null {

@@ -51,10 +51,11 @@ export async function* inputPieces(
   let stream: Readable = raw;
   if (gzip) {
     // a deep output buffer lets inflation run ahead while the caller parses
-    const gunzip = createGunzip({
+    const options: ZlibOptions & TransformOptions = {
       chunkSize: INFLATED_PIECE_BYTES,
       readableHighWaterMark: INFLATED_AHEAD_BYTES,
-    });
+    };
+    const gunzip = createGunzip(options);
     raw.on('error', (error) => gunzip.destroy(error));
     // piped, so the file's pieces flow through here on their way to gunzip
     if (onFileBytes) raw.on('data', (bytes) => onFileBytes(bytes as Buffer));
