@@ -11,7 +11,7 @@ import { FastaError } from './fasta-error';
 const GZIP_MAGIC = [0x1f, 0x8b];
 const PIECE_BYTES = 1 << 20;
 /** decompressed piece size: large enough that the per-piece cost of the stream is small */
-const INFLATED_PIECE_BYTES = 1 << 16;
+const INFLATED_PIECE_BYTES = 1 << 18;
 const INFLATED_AHEAD_BYTES = 1 << 23;
 
 /** Whether the file is gzip; only regular files are read, since predict reads its inputs more than once. */
