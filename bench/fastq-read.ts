@@ -59,7 +59,7 @@ async function writeReads(file: string, reads: number): Promise<void> {
 function processSeconds(command: string, args: string[]): number {
   const started = performance.now();
   const run = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  if (run.status !== 0) throw new Error(`${command} ${args.join(' ')}: ${run.stderr}`);
+  if (run.status !== 0) throw new Error(`${command} ${args.join(' ')}: ${String(run.stderr)}`);
   return (performance.now() - started) / 1000;
 }
 

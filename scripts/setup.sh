@@ -32,6 +32,8 @@ command -v clang-format >/dev/null || needed+=(clang-format)
 # the scale-out workflow (workflow/Snakefile, its tests) and its DAG figure (snakemake --dag | dot)
 command -v snakemake >/dev/null || needed+=(snakemake)
 command -v dot >/dev/null || needed+=(graphviz)
+# the FASTQ reading bench (bench/fastq-read.ts) compares with seqkit stats
+command -v seqkit >/dev/null || needed+=(seqkit)
 
 if [ ${#needed[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
