@@ -56,11 +56,20 @@ async function writeReads(file: string, reads: number): Promise<void> {
   await rename(`${file}.part`, file);
 }
 
-function processSeconds(command: string, args: string[]): number {
+const minutesSeconds = (text: string) => {
+  const [, minutes, secs] = /(\d+)m([\d.]+)s/.exec(text) ?? [];
+  return Number(minutes) * 60 + Number(secs);
+};
+
+/** Wall and CPU seconds (user + system, from bash's `times`) of one command run as its own process. */
+function processSeconds(command: string, args: string[]): { wall: number; cpu: number } {
+  const quoted = [command, ...args].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
   const started = performance.now();
-  const run = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  if (run.status !== 0) throw new Error(`${command} ${args.join(' ')}: ${String(run.stderr)}`);
-  return (performance.now() - started) / 1000;
+  const run = spawnSync('bash', ['-c', `${quoted} >/dev/null && times`], { encoding: 'utf8' });
+  const wall = (performance.now() - started) / 1000;
+  if (run.status !== 0) throw new Error(`${command} ${args.join(' ')}: ${run.stderr}`);
+  const [user, system] = run.stdout.trim().split('\n')[1].split(' ').map(minutesSeconds);
+  return { wall, cpu: user + system };
 }
 
 async function seconds(work: () => Promise<unknown>): Promise<number> {
@@ -75,9 +84,12 @@ async function main(options: Options): Promise<void> {
   await writeReads(file, options.reads);
   const cli = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
   const rows: Record<string, number[]> = {
-    'virnucpro validate (process)': [],
-    'seqkit stats -j 1 (process)': [],
-    'speed ratio (seqkit s / validate s)': [],
+    'virnucpro validate (process, wall)': [],
+    'seqkit stats -j 1 (process, wall)': [],
+    'speed ratio, wall (seqkit s / validate s)': [],
+    'virnucpro validate (process, CPU)': [],
+    'seqkit stats -j 1 (process, CPU)': [],
+    'speed ratio, CPU (seqkit s / validate s)': [],
     'gunzip only (in process)': [],
     'checks + sha256, one pass (predict now)': [],
     'checks, then sha256 (predict before)': [],
@@ -90,9 +102,12 @@ async function main(options: Options): Promise<void> {
       () => processSeconds('seqkit', ['stats', '-j', '1', file]),
     ];
     const [ours, theirs] = repeat % 2 === 0 ? [sides[0](), sides[1]()] : [sides[1](), sides[0]()].reverse();
-    rows['virnucpro validate (process)'].push(ours);
-    rows['seqkit stats -j 1 (process)'].push(theirs);
-    rows['speed ratio (seqkit s / validate s)'].push(theirs / ours);
+    rows['virnucpro validate (process, wall)'].push(ours.wall);
+    rows['seqkit stats -j 1 (process, wall)'].push(theirs.wall);
+    rows['speed ratio, wall (seqkit s / validate s)'].push(theirs.wall / ours.wall);
+    rows['virnucpro validate (process, CPU)'].push(ours.cpu);
+    rows['seqkit stats -j 1 (process, CPU)'].push(theirs.cpu);
+    rows['speed ratio, CPU (seqkit s / validate s)'].push(theirs.cpu / ours.cpu);
     rows['gunzip only (in process)'].push(
       await seconds(async () => {
         for await (const piece of inputPieces(file, () => 0)) void piece;
@@ -128,7 +143,7 @@ async function main(options: Options): Promise<void> {
   for (const [name, runs] of Object.entries(rows)) {
     const { min, median } = spread(runs);
     const unit = name.startsWith('speed') ? 'x' : ' s';
-    console.log(`${name.padEnd(42)} min ${min.toFixed(2)}${unit}  median ${median.toFixed(2)}${unit}`);
+    console.log(`${name.padEnd(44)} min ${min.toFixed(2)}${unit}  median ${median.toFixed(2)}${unit}`);
   }
 }
 

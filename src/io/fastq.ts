@@ -246,7 +246,11 @@ export function qualityProblem(span: FastqSpan): string | null {
   return null;
 }
 
-/** The records of a FASTQ file (plain or gzip), with readFasta's options and id rules. */
+/**
+ * The records of a FASTQ file (plain or gzip), with readFasta's options and id rules; a bad quality line
+ * is an error. Characters are not checked here (`checkCharacters` is ignored): lintFasta checks FASTQ on
+ * its bytes before predict reads it.
+ */
 export async function* readFastq(file: string, options: FastaReadOptions = {}): AsyncGenerator<FastqRecord> {
   const seen: SeenIds = options.seen ?? new IdSet();
   const unique = uniqueIds(file, options, seen);

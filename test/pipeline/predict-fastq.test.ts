@@ -7,6 +7,7 @@ import { exportTinyModels } from '../embed/helpers';
 import { predict } from '../../src/pipeline/predict';
 import { HIGHEST_SCORE, PREDICTION_RESULTS, PREDICTION_SUMMARY } from '../../src/pipeline/prediction-files';
 import { readRecordCalls } from '../../src/pipeline/record-calls';
+import { rescore } from '../../src/pipeline/rescore';
 import { splitInputs } from '../../src/pipeline/split';
 
 // FASTQ straight from the sequencer, end to end on the tiny models: the demo reads as FASTQ.gz score
@@ -81,6 +82,13 @@ describe('predict on FASTQ', () => {
     const calls = [];
     for await (const row of readRecordCalls(path.join(dir, 'fq'))) calls.push([row.id, row.source]);
     expect(calls).toEqual(reads.map((r) => [r.id, 'demo.fq.gz']));
+
+    // rescore rewrites the FASTQ hits under the new threshold
+    const rescored = await rescore({ outDir: path.join(dir, 'fq'), minScore: 0 });
+    expect(rescored.viralHitsFiles).toEqual(['viral_hits.fq']);
+    const rehits = virusIds('fq');
+    expect(rehits.length).toBeGreaterThan(hits.length);
+    expect(read('fq', 'viral_hits.fq')).toBe(fastq(reads.filter((r) => rehits.includes(r.id))));
   });
 
   it('writes both hits files for mixed inputs, the FASTQ duplicate renamed in its record', async () => {
