@@ -180,3 +180,28 @@ describe('validate on FASTQ', () => {
     expect(report.sha256).toBe(createHash('sha256').update(text).digest('hex'));
   });
 });
+
+describe('the base check of validate on FASTQ', () => {
+  it('finds one odd base at every position of a long read, at every offset from the buffer start', async () => {
+    const length = 61;
+    const odd = ['X', 'U', 'R', '-', ' '];
+    let text = '';
+    for (let position = 0; position < length; position++) {
+      const sequence = 'AcGtN'.repeat(13).slice(0, length).split('');
+      sequence[position] = odd[position % odd.length];
+      // headers of varied length shift the sequence against 4-byte boundaries
+      text += `@r${position}${'x'.repeat(position % 4)}\n${sequence.join('')}\n+\n${'I'.repeat(length)}\n`;
+    }
+    text += `@clean\n${'ACGTNacgtn'.repeat(20)}\n+\n${'I'.repeat(200)}\n`;
+    const report = await lintFasta(write('odd.fq', text));
+    const found = report.problems.map((p) => [p.kind, p.line]);
+    // R and - are IUPAC codes and gaps: allowed
+    const expected = [];
+    for (let position = 0; position < length; position++) {
+      const char = odd[position % odd.length];
+      if (char === 'U') expected.push(['rna', 4 * position + 1]);
+      if (char === 'X' || char === ' ') expected.push(['invalid', 4 * position + 2]);
+    }
+    expect(found).toEqual(expected);
+  });
+});
