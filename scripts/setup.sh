@@ -34,6 +34,8 @@ command -v snakemake >/dev/null || needed+=(snakemake)
 command -v dot >/dev/null || needed+=(graphviz)
 # the one-node Slurm cluster of the scale-out tests (scripts/slurm-cluster.sh)
 [ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/slurmdbd ] && [ -x /usr/sbin/munged ] && [ -x /usr/sbin/mariadbd ] || needed+=(slurm-wlm slurmdbd munge mariadb-server)
+# the FASTQ reading bench (bench/fastq-read.ts) compares with seqkit stats
+command -v seqkit >/dev/null || needed+=(seqkit)
 
 if [ ${#needed[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

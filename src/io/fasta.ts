@@ -1,10 +1,13 @@
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { describeFileError } from './file-errors';
+import { FastaError } from './fasta-error';
 import { IdSet, type SeenIds } from './id-set';
+import { quotedId } from './id-bytes';
+import { inputPieces } from './input-bytes';
+import { uniqueIds, type DuplicateIdOptions, type IdRename } from './unique-ids';
+
+export { FastaError } from './fasta-error';
+export { idBytes, quotedId } from './id-bytes';
+export type { IdRename } from './unique-ids';
 
 // Longer than most files: a byte-level streaming FASTA reader with its error reporting is one concept.
 //
@@ -32,61 +35,21 @@ export interface InvalidCharacter {
   count: number;
 }
 
-export interface IdRename {
-  file: string;
-  line: number;
-  from: string;
-  to: string;
-}
-
 /** Where ids were first seen; share one across files to catch duplicates between them. */
 export type { SeenIds } from './id-set';
 
-export interface FastaReadOptions {
-  /** 'error' (default): a repeated id is an error; 'rename': suffix _2, _3, ...; 'allow': yield as is */
-  duplicateIds?: 'error' | 'rename' | 'allow';
-  onRename?: (rename: IdRename) => void;
+export interface FastaReadOptions extends DuplicateIdOptions {
   /** 'off' (default), 'error': a non-IUPAC character is an error, 'report': set record.invalid */
   checkCharacters?: 'off' | 'error' | 'report';
   seen?: SeenIds;
   /** read RNA: U is taken as T and u as t */
   rna?: boolean;
-  /** sees every byte of the file as read (before gunzip), in order: to hash it in the same pass */
-  onBytes?: (piece: Buffer) => void;
-}
-
-/** A FASTA input problem, located by file and (when known) line. */
-export class FastaError extends Error {
-  constructor(
-    readonly file: string,
-    readonly line: number | null,
-    readonly reason: string,
-  ) {
-    super(`${path.basename(file)}${line === null ? '' : `:${line}`}: ${reason}`);
-    this.name = 'FastaError';
-  }
-
-  /** The file cannot be opened or read: the message names the path as given and the reason. */
-  static unreadable(file: string, error: unknown): FastaError {
-    const described = describeFileError(error, file);
-    const fastaError = new FastaError(file, null, described.slice(file.length + 2));
-    fastaError.message = described;
-    return fastaError;
-  }
-}
-
-/** The bytes of text holding ids read by readFasta (each character is one byte). */
-export function idBytes(text: string): Buffer {
-  return Buffer.from(text, 'latin1');
-}
-
-/** An id quoted for a message: its bytes shown as UTF-8 text, as a terminal would show them. */
-export function quotedId(id: string): string {
-  return `"${idBytes(id).toString('utf8')}"`;
+  /** sees the file's own bytes (compressed or not) as they are read, to hash them in the same pass */
+  onFileBytes?: (bytes: Buffer) => void;
 }
 
 /** IUPAC nucleotide codes in either case, plus the gap characters '-' and '.'. */
-const NUCLEOTIDE_ALPHABET = (() => {
+export const NUCLEOTIDE_ALPHABET = (() => {
   const allowed = new Uint8Array(256);
   for (const c of 'ACGTUNRYKMSWBDHV-.') {
     allowed[c.charCodeAt(0)] = 1;
@@ -95,35 +58,12 @@ const NUCLEOTIDE_ALPHABET = (() => {
   return allowed;
 })();
 
-const GZIP_MAGIC = [0x1f, 0x8b];
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const GT = 0x3e;
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 const SPACE = 0x20;
 const TAB = 0x09;
-
-/** Whether the file is gzip; only regular files are read, since predict reads its inputs twice. */
-async function isGzip(file: string): Promise<boolean> {
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) {
-      throw Object.assign(new Error('not a regular file'), {
-        code: info.isDirectory() ? 'EISDIR' : 'ESPIPE',
-      });
-    }
-    const handle = await open(file, 'r');
-    try {
-      const head = Buffer.alloc(2);
-      const { bytesRead } = await handle.read(head, 0, 2, 0);
-      return bytesRead === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    throw FastaError.unreadable(file, error);
-  }
-}
 
 /**
  * The file's lines as Buffers without their line ending (LF, CR LF or a lone CR), decompressing gzip
@@ -132,60 +72,38 @@ async function isGzip(file: string): Promise<boolean> {
 async function* lineBatches(
   file: string,
   lineNumber: () => number,
-  onBytes?: (piece: Buffer) => void,
+  onFileBytes?: (bytes: Buffer) => void,
 ): AsyncGenerator<Buffer[]> {
-  const gzip = await isGzip(file);
-  // 64 KiB pieces: a line keeps its piece alive, and a megabyte piece held across the awaits of its
-  // records outlives V8's young generation, to wait as old garbage outside the heap
-  const raw = createReadStream(file, { highWaterMark: 1 << 16 });
-  let stream: Readable = raw;
-  if (gzip) {
-    if (onBytes) raw.on('data', (piece) => onBytes(piece as Buffer));
-    const gunzip = createGunzip();
-    raw.on('error', (error) => gunzip.destroy(error));
-    stream = raw.pipe(gunzip);
-  }
   // pieces of a line that has not ended yet; kept as a list so a very long line is joined once
   let pending: Buffer[] = [];
   // the last piece ended with a CR, so an LF opening this one ends no line
   let afterCr = false;
-  try {
-    for await (const piece of stream as AsyncIterable<Buffer>) {
-      if (!gzip) onBytes?.(piece);
-      const batch: Buffer[] = [];
-      let start = afterCr && piece[0] === NEWLINE ? 1 : 0;
-      afterCr = false;
-      // the next LF and CR at or after `start`; -1 once there is none left, -2 before the first search
-      let lf = -2;
-      let cr = -2;
-      for (;;) {
-        if (lf !== -1 && lf < start) lf = piece.indexOf(NEWLINE, start);
-        if (cr !== -1 && cr < start) cr = piece.indexOf(CR, start);
-        const end = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
-        if (end === -1) break;
-        let line = piece.subarray(start, end);
-        if (pending.length > 0) {
-          line = Buffer.concat([...pending, line]);
-          pending = [];
-        }
-        batch.push(line);
-        start = end + 1;
-        if (piece[end] === CR) {
-          if (start === piece.length) afterCr = true;
-          else if (piece[start] === NEWLINE) start++;
-        }
+  for await (const piece of inputPieces(file, lineNumber, onFileBytes)) {
+    const batch: Buffer[] = [];
+    let start = afterCr && piece[0] === NEWLINE ? 1 : 0;
+    afterCr = false;
+    // the next LF and CR at or after `start`; -1 once there is none left, -2 before the first search
+    let lf = -2;
+    let cr = -2;
+    for (;;) {
+      if (lf !== -1 && lf < start) lf = piece.indexOf(NEWLINE, start);
+      if (cr !== -1 && cr < start) cr = piece.indexOf(CR, start);
+      const end = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
+      if (end === -1) break;
+      let line = piece.subarray(start, end);
+      if (pending.length > 0) {
+        line = Buffer.concat([...pending, line]);
+        pending = [];
       }
-      if (start < piece.length) pending.push(piece.subarray(start));
-      if (batch.length > 0) yield batch;
+      batch.push(line);
+      start = end + 1;
+      if (piece[end] === CR) {
+        if (start === piece.length) afterCr = true;
+        else if (piece[start] === NEWLINE) start++;
+      }
     }
-  } catch (error) {
-    const err = error as NodeJS.ErrnoException;
-    if (gzip && err.code?.startsWith('Z_')) {
-      throw new FastaError(file, lineNumber() + 1, `truncated or corrupt gzip data (${err.message})`);
-    }
-    throw FastaError.unreadable(file, error);
-  } finally {
-    raw.destroy();
+    if (start < piece.length) pending.push(piece.subarray(start));
+    if (batch.length > 0) yield batch;
   }
   if (pending.length > 0) yield [Buffer.concat(pending)];
 }
@@ -212,10 +130,8 @@ const ASCII_TRIM = /^[ \t\v\f]+|[ \t\v\f]+$/g;
  * checkCharacters rejects them with their line.
  */
 export async function* readFasta(file: string, options: FastaReadOptions = {}): AsyncGenerator<FastaRecord> {
-  const duplicateIds = options.duplicateIds ?? 'error';
   const checkCharacters = options.checkCharacters ?? 'off';
   const seen: SeenIds = options.seen ?? new IdSet();
-  const renameCounts = new Map<string, number>();
   let lineNumber = 0;
   let current: FastaRecord | null = null;
   let parts: string[] = [];
@@ -228,29 +144,9 @@ export async function* readFasta(file: string, options: FastaReadOptions = {}): 
     return record;
   };
 
-  const uniqueId = (id: string): string => {
-    // allowed duplicates need no memory of the ids
-    if (duplicateIds === 'allow') return id;
-    const first = seen.get(id);
-    if (!first) {
-      seen.set(id, { file, line: lineNumber });
-      return id;
-    }
-    if (duplicateIds === 'error') {
-      const where = first.file === file ? `line ${first.line}` : `${path.basename(first.file)}:${first.line}`;
-      throw new FastaError(file, lineNumber, `duplicate id ${quotedId(id)} (first at ${where})`);
-    }
-    let n = renameCounts.get(id) ?? 1;
-    let renamed: string;
-    do renamed = `${id}_${++n}`;
-    while (seen.has(renamed));
-    renameCounts.set(id, n);
-    seen.set(renamed, { file, line: lineNumber });
-    options.onRename?.({ file, line: lineNumber, from: id, to: renamed });
-    return renamed;
-  };
+  const uniqueId = uniqueIds(file, options, seen);
 
-  for await (const batch of lineBatches(file, () => lineNumber, options.onBytes)) {
+  for await (const batch of lineBatches(file, () => lineNumber, options.onFileBytes)) {
     for (let line of batch) {
       lineNumber++;
       if (lineNumber === 1 && line.subarray(0, BOM.length).equals(BOM)) line = line.subarray(BOM.length);
@@ -271,7 +167,7 @@ export async function* readFasta(file: string, options: FastaReadOptions = {}): 
         const id = space === -1 ? text : text.slice(0, space);
         if (id === '') throw new FastaError(file, lineNumber, `header line without an id`);
         current = {
-          id: uniqueId(id),
+          id: uniqueId(id, lineNumber),
           description: space === -1 ? '' : text.slice(space).replace(ASCII_TRIM, ''),
           sequence: '',
           line: lineNumber,
@@ -319,14 +215,4 @@ function checkLine(
 /** The warning for a renamed duplicate id, located by file and line. */
 export function describeRename(rename: IdRename): string {
   return `${path.basename(rename.file)}:${rename.line}: duplicate id "${rename.from}" renamed to "${rename.to}"`;
-}
-
-/** The records of several files in order, read as one set: an id repeated in any of them is refused or renamed. */
-export async function* readFastaFiles(
-  files: string[],
-  options: { renameDuplicates: boolean; onRename?: (rename: IdRename) => void },
-): AsyncGenerator<FastaRecord> {
-  const seen: SeenIds = new IdSet();
-  const duplicateIds = options.renameDuplicates ? 'rename' : 'error';
-  for (const file of files) yield* readFasta(file, { duplicateIds, seen, onRename: options.onRename });
 }

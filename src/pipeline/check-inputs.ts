@@ -1,16 +1,21 @@
+import path from 'node:path';
 import { formatLintReport, lintErrors, lintFastaFiles } from '../io/fasta-lint';
 import { PredictError } from './predict-errors';
+import type { InputHash } from './predict-models';
 
-// predict's first step: the checks of `virnucpro validate` on every input, before anything is created,
-// so protein, RNA without --rna, bad characters (digits included) or broken files stop the run at once.
+// predict's first step: the checks of `virnucpro validate` on every input (FASTA or FASTQ), before
+// anything is created, so protein, RNA without --rna, bad characters (digits included), bad qualities or
+// broken files stop the run at once. The same pass hashes each file for the run's fingerprint, so an
+// input is read twice in all (here, and by the prepare stage), not three times.
 
 export async function checkInputs(
   inputs: string[],
   options: { rna: boolean; renameDuplicates: boolean },
-): Promise<void> {
+): Promise<InputHash[]> {
   const reports = await lintFastaFiles(inputs, {
     rna: options.rna,
     duplicateIds: options.renameDuplicates ? 'allow' : 'error',
+    hash: true,
   });
   const failed = reports
     .filter((report) => lintErrors(report) > 0)
@@ -19,10 +24,11 @@ export async function checkInputs(
     );
   if (failed.length > 0) {
     throw new PredictError(
-      `the input is not nucleotide FASTA predict can read:\n${failed.join('\n')}`,
+      `the input is not nucleotide FASTA or FASTQ predict can read:\n${failed.join('\n')}`,
       'E_INPUT_REJECTED',
     );
   }
+  return reports.map((report) => ({ path: path.resolve(report.file), sha256: report.sha256 as string }));
 }
 
 /** The one warning line a run ends with when records had bases other than A, C, G, T. */

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { AtomicFileWriter, writeFileAtomic } from '../io/atomic-write';
 import { sha256File } from '../io/fingerprint';
 import { LineReader } from '../io/line-reader';
+import type { SequenceFormat } from '../io/sequence-file';
 import { packageVersion } from '../native';
 import { PREDICTION_PLOT, plotChunks, RunOverview, type PlotSelection } from './plot';
 import {
@@ -19,7 +20,7 @@ import {
 } from './prediction-files';
 import { RUN_LOG, RUN_RECORD, type RunRecord } from './run-folder';
 import { MANIFEST_HEADER, MANIFEST_INPUT, MANIFEST_RENAME, shardFile } from './split';
-import { VIRAL_HITS, writeViralHits } from './viral-hits';
+import { viralHitsFile, writeViralHits, type ViralHits } from './viral-hits';
 
 // Longer than most files: merge's checks (every shard and record exactly once) and its streaming join
 // are one concept.
@@ -63,14 +64,16 @@ export interface MergeResult {
   files: string[];
 }
 
-/** What a finished run folder holds beside run.json and its log; the workflow declares these. */
-export const RESULT_FILES = [
-  PREDICTION_RESULTS,
-  HIGHEST_SCORE,
-  PREDICTION_SUMMARY,
-  PREDICTION_PLOT,
-  VIRAL_HITS,
-];
+/** The files merge joins from the shards' folders. */
+const PREDICTION_FILES = [PREDICTION_RESULTS, HIGHEST_SCORE, PREDICTION_SUMMARY, PREDICTION_PLOT];
+
+/**
+ * What a finished run folder holds beside run.json and its log, for inputs of one format (split refuses
+ * mixed ones); the workflow declares these.
+ */
+export function resultFiles(format: SequenceFormat): string[] {
+  return [...PREDICTION_FILES, viralHitsFile(format)];
+}
 
 // The part of predict's run record that merge reads: which shard a folder predicted, with what (the rest
 // of the fingerprint: models, chunk size, dtype, ...), and whether that run finished.
@@ -180,7 +183,12 @@ interface ShardFolder {
 
 /** Which folder holds which shard; every shard of the manifest exactly once, with the same settings. */
 async function matchFolders(folders: string[], shardRecords: Map<string, number>) {
-  const byFile = new Map([...shardRecords.keys()].map((shard) => [shardFile(shard), shard]));
+  const byFile = new Map(
+    [...shardRecords.keys()].flatMap((shard) => [
+      [shardFile(shard, 'fasta'), shard],
+      [shardFile(shard, 'fastq'), shard],
+    ]),
+  );
   const matched = new Map<string, ShardFolder>();
   let reference: (ShardFolder & { settings: Record<string, string> }) | null = null;
   for (const folder of folders) {
@@ -373,23 +381,24 @@ export async function mergePredictions(options: MergeOptions): Promise<MergeResu
       await output.results.close();
     }
   }
-  const viralHits = await writeRunOutputs(options.outDir, head);
+  const hits = await writeRunOutputs(options.outDir, head);
   await writeMergedRecord(options, {
     head,
     shards: [...shardRecords.keys()].map((shard) => matched.get(shard) as ShardFolder),
     reference: reference.run,
     started,
-    counts: { ...merged.counts, viralHits },
+    counts: { ...merged.counts, viralHits: hits.count },
+    files: [...merged.files, ...hits.files],
   });
   const { counts } = merged;
-  return { ...counts, viralHits, files: [...merged.files, VIRAL_HITS, RUN_RECORD] };
+  return { ...counts, viralHits: hits.count, files: [...merged.files, ...hits.files, RUN_RECORD] };
 }
 
 /**
- * The run's outputs made from the merged files and the inputs: viral_hits.fa. Returns the number of
- * hits. (Predict writes the same outputs after its prediction files.)
+ * The run's outputs made from the merged files and the inputs: viral_hits.fa or .fq. (Predict writes
+ * the same outputs after its prediction files.)
  */
-async function writeRunOutputs(outDir: string, head: ManifestHead): Promise<number> {
+async function writeRunOutputs(outDir: string, head: ManifestHead): Promise<ViralHits> {
   return writeViralHits(outDir, {
     inputs: head.inputs.map((input) => input.path),
     renameDuplicates: head.renameDuplicates,
@@ -402,6 +411,8 @@ interface MergedRun {
   reference: ShardRun;
   started: Date;
   counts: Record<string, unknown>;
+  /** the result files written, without run.json and the log */
+  files: string[];
 }
 
 /**
@@ -415,7 +426,7 @@ async function writeMergedRecord(options: MergeOptions, run: MergedRun): Promise
     format: 'virnucpro-run/1',
     kind: 'merge',
     fingerprint: { ...fingerprint, inputs: run.head.inputs },
-    files: [...RESULT_FILES, RUN_LOG],
+    files: [...run.files, RUN_LOG],
     complete: true,
     version: packageVersion(),
     command: options.command ?? null,
@@ -474,7 +485,7 @@ async function writeMerged(
   const { table, chunks } = await mergedHighestScores([...outputs.values()]);
 
   await mkdir(options.outDir, { recursive: true });
-  const files = [PREDICTION_RESULTS, HIGHEST_SCORE, PREDICTION_SUMMARY, PREDICTION_PLOT];
+  const files = [...PREDICTION_FILES];
   const writers = await Promise.all(
     files.map((name) => AtomicFileWriter.open(path.join(options.outDir, name))),
   );

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import yauzl, { type Entry } from 'yauzl';
 import { describeFileError } from '../io/file-errors';
-import { cachedSha256File, sha256File } from '../io/fingerprint';
+import { cachedSha256File } from '../io/fingerprint';
 import {
   readManifest,
   type ClassifierManifest,
@@ -141,22 +141,20 @@ async function modelHashes(manifest: LoadedManifest): Promise<Record<string, str
   return hashes;
 }
 
+/** An input by its absolute path and the sha256 of its bytes (checkInputs hashes while it checks). */
+export interface InputHash {
+  path: string;
+  sha256: string;
+}
+
 /** What a run's results depend on: a resumed run must match each part exactly. */
 export async function runFingerprint(
-  inputs: string[],
+  inputs: InputHash[],
   models: ModelSet,
   options: Record<string, string | number | boolean>,
 ): Promise<Record<string, unknown>> {
-  const inputHashes = [];
-  for (const input of inputs) {
-    try {
-      inputHashes.push({ path: path.resolve(input), sha256: await sha256File(input) });
-    } catch (error) {
-      throw new PredictError(`${input}: cannot read (${(error as Error).message})`, 'E_USAGE');
-    }
-  }
   return {
-    inputs: inputHashes,
+    inputs,
     'dnabert-s model': await modelHashes(models.dnabert),
     'esm2 model': await modelHashes(models.esm2),
     'classifier model': await modelHashes(models.classifier),

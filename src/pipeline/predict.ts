@@ -27,7 +27,7 @@ import {
 } from './prediction-files';
 import { prepareShards, type PrepareResult } from './prepare';
 import { checkWritablePath, RUN_LOG, RUN_RECORD, RunFolder, WORK_DIR, type RunRecord } from './run-folder';
-import { VIRAL_HITS, writeViralHits } from './viral-hits';
+import { VIRAL_HITS, VIRAL_HITS_FASTQ, writeViralHits } from './viral-hits';
 
 // `predict`: FASTA in, VirNucPro's prediction files out, as a list of stages. Each stage reads what the
 // previous one wrote in OUTDIR/.virnucpro-work, every file there is written atomically, and every job
@@ -67,8 +67,10 @@ export interface PredictFiles {
   plot: string;
   /** run.json: the run record */
   runRecord: string;
-  /** viral_hits.fa: the input records called virus */
-  viralHits: string;
+  /** viral_hits.fa: the FASTA input records called virus (absent when every input is FASTQ) */
+  viralHits?: string;
+  /** viral_hits.fq: the FASTQ input records called virus, as read (absent when no input is FASTQ) */
+  viralHitsFastq?: string;
   /** virnucpro.log: what the CLI printed (absent for library calls) */
   log?: string;
   /** with keepIntermediate: the chunked and identified FASTA files */
@@ -101,10 +103,14 @@ const FINAL_FILES = {
   plot: PREDICTION_PLOT,
   runRecord: RUN_RECORD,
   viralHits: VIRAL_HITS,
+  viralHitsFastq: VIRAL_HITS_FASTQ,
 };
 
-function finalFiles(outDir: string): PredictFiles {
-  const entries = Object.entries(FINAL_FILES).map(([key, name]) => [key, path.join(outDir, name)]);
+function finalFiles(outDir: string, hitsFiles: string[]): PredictFiles {
+  const written = Object.entries(FINAL_FILES).filter(
+    ([, name]) => ![VIRAL_HITS, VIRAL_HITS_FASTQ].includes(name) || hitsFiles.includes(name),
+  );
+  const entries = written.map(([key, name]) => [key, path.join(outDir, name)]);
   return Object.fromEntries(entries);
 }
 
@@ -166,13 +172,16 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
   // Everything cheap is checked before anything is created.
   await checkWritablePath(options.outDir, 'the output folder', 'folder');
   if (options.report) await checkWritablePath(options.report, 'the report', 'file', [options.outDir]);
-  await checkInputs(options.inputs, { rna: options.rna, renameDuplicates: options.renameDuplicates });
+  const inputs = await checkInputs(options.inputs, {
+    rna: options.rna,
+    renameDuplicates: options.renameDuplicates,
+  });
   const models = await loadModelSet(options.models, options.chunkSize);
   const chunkSize = models.classifier.chunk_size;
   const pool = createPool(options, models);
   for (const message of pool.notes) emit({ type: 'info', message });
   const { dtype, deterministic } = pool.numericOptions;
-  const fingerprint = await runFingerprint(options.inputs, models, {
+  const fingerprint = await runFingerprint(inputs, models, {
     dtype,
     deterministic,
     chunkSize,
@@ -219,10 +228,10 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
       { ...summaryOptions, sources: sourceNames(options.inputs) },
       shards.scored,
     );
-    const viralHits = await writeViralHits(folder.dir, options);
+    const { count: viralHits, files: hitsFiles } = await writeViralHits(folder.dir, options);
     emit({ type: 'advance', stage: 'write', amount: prepared.records });
     emit({ type: 'stage-done', stage: 'write' });
-    const files = finalFiles(options.outDir);
+    const files = finalFiles(options.outDir, hitsFiles);
     if (options.keepIntermediate)
       files.intermediates = prepared.intermediates.map((name) => path.join(options.outDir, name));
     if (options.keepIntermediate && shards.failed.length === 0) {

@@ -1,8 +1,9 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AtomicFileWriter } from '../io/atomic-write';
-import { idBytes, quotedId, readFasta, type IdRename } from '../io/fasta';
+import { idBytes, quotedId, type IdRename } from '../io/fasta';
 import { FirstCopies, type Place } from '../io/first-copies';
+import { readSequences } from '../io/sequence-file';
 import { IdSet } from '../io/id-set';
 import { frameTableLine } from '../embed/frame-table';
 import { chunkRecord } from './chunk';
@@ -220,7 +221,7 @@ export async function prepareShards(options: PrepareOptions): Promise<PrepareRes
         };
         result.intermediates.push(names.chunked, names.nucleotide, names.protein);
       }
-      const fasta = readFasta(input, {
+      const fasta = readSequences(input, {
         duplicateIds: options.renameDuplicates ? 'rename' : 'error',
         seen,
         rna: options.rna,

@@ -19,12 +19,12 @@ import {
 } from './prediction-files';
 import { readRunRecord, readSavedRecords } from './record-calls';
 import { RunFolder, type RunRecord } from './run-folder';
-import { VIRAL_HITS, ViralHitsWriter } from './viral-hits';
+import { ViralHitsWriter, type ViralHits } from './viral-hits';
 
 // `rescore`: a finished run's calls again under another --min-score, from the scores it saved
-// (prediction_results.txt holds every frame's): the highest-score table, the summary, viral_hits.fa and
+// (prediction_results.txt holds every frame's): the highest-score table, the summary, viral_hits.fa / .fq and
 // the plot are rewritten and run.json updated, without embedding anything again. One pass: the saved
-// records are read once, in input order, beside the inputs (read once, for viral_hits.fa, and hashed on
+// records are read once, in input order, beside the inputs (read once, for viral_hits.fa / .fq, and hashed on
 // the way to prove they are the run's); the highest-score table goes through the same external sort as
 // predict's, so memory stays flat in the number of reads. Nothing is replaced until all of it is made.
 
@@ -43,6 +43,8 @@ export interface RescoreResult {
   records: number;
   calls: Record<RecordCall, number>;
   viralHits: number;
+  /** viral_hits.fa and/or viral_hits.fq, by the inputs' formats */
+  viralHitsFiles: string[];
 }
 
 interface RunOptions {
@@ -69,7 +71,7 @@ function runInputs(run: RunRecord): RunInput[] {
 
 interface Rescored {
   calls: Record<RecordCall, number>;
-  viralHits: number;
+  viralHits: ViralHits;
 }
 
 /**
@@ -95,7 +97,7 @@ async function rewriteCalls(
     hits = await ViralHitsWriter.open(outDir, {
       inputs: inputs.map((input) => input.path),
       renameDuplicates: options.renameDuplicates,
-      onBytes: (index, piece) => hashes[index].update(piece),
+      onFileBytes: (index, bytes) => hashes[index].update(bytes),
     });
     await summary.add(summaryHeader(options.inputs.length > 1));
     let row = 1;
@@ -121,7 +123,7 @@ async function rewriteCalls(
     await summary.flush();
     await highest.write(outDir);
     await summary.writer.commit();
-    await hits.writer.commit();
+    await hits.commit();
     return { calls, viralHits };
   } catch (error) {
     await summary.writer.abort();
@@ -152,7 +154,7 @@ export async function rescore(options: RescoreOptions): Promise<RescoreResult> {
   const folder = await RunFolder.hold(outDir);
   try {
     const overview = new RunOverview(options.plot ?? runOptions.plot, runOptions.chunkSize);
-    const { calls, viralHits } = await rewriteCalls(
+    const { calls, viralHits: hits } = await rewriteCalls(
       outDir,
       folder.workDir,
       runOptions,
@@ -166,12 +168,12 @@ export async function rescore(options: RescoreOptions): Promise<RescoreResult> {
     await folder.writeRecord({
       ...run,
       options: { ...runOptions, minScore, plot: options.plot ?? runOptions.plot },
-      counts: { ...run.counts, viralHits, calls },
+      counts: { ...run.counts, viralHits: hits.count, calls },
       result: result && { ...result, calls },
       rescored: { at: new Date().toISOString(), minScore },
-      files: [...new Set([...run.files, VIRAL_HITS])],
+      files: [...new Set([...run.files, ...hits.files])],
     });
-    return { outDir, minScore, records, calls, viralHits };
+    return { outDir, minScore, records, calls, viralHits: hits.count, viralHitsFiles: hits.files };
   } finally {
     // a finished run has no work folder: this one held only the sort's scratch files
     await rm(folder.workDir, { recursive: true, force: true });

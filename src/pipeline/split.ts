@@ -4,11 +4,13 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 import { AtomicFileWriter } from '../io/atomic-write';
-import { describeRename, readFastaFiles, type IdRename } from '../io/fasta';
+import { describeRename, type IdRename } from '../io/fasta';
+import { fastqText } from '../io/fastq';
 import { sha256File } from '../io/fingerprint';
+import { isFastq, readSequenceFiles, sequenceFormat, type SequenceFormat } from '../io/sequence-file';
 import { fastaEntry } from './prediction-files';
 
-// `split`: the input records dealt into N gzip FASTA shards for separate predict runs (one per GPU job),
+// `split`: the input records dealt into N gzip shards (FASTQ for FASTQ input, as read; FASTA otherwise) for separate predict runs (one per GPU job),
 // and a manifest naming every record's shard in input order, which `merge` checks the results against.
 // Each record goes whole to the shard with the fewest bases so far (then the fewest records, then the
 // lowest number), so shards are balanced by bases, a record never spans shards, and the split is a pure
@@ -28,8 +30,22 @@ export function shardName(index: number, shards: number): string {
   return `shard-${String(index + 1).padStart(Math.max(3, String(shards).length), '0')}`;
 }
 
-export function shardFile(name: string): string {
-  return `${name}.fa.gz`;
+export function shardFile(name: string, format: SequenceFormat = 'fasta'): string {
+  return `${name}.${format === 'fastq' ? 'fq' : 'fa'}.gz`;
+}
+
+/** The one format of all inputs; inputs that mix FASTA and FASTQ are refused (a shard holds one format). */
+async function inputFormat(inputs: string[]): Promise<SequenceFormat> {
+  const formats = await Promise.all(inputs.map((input) => sequenceFormat(input)));
+  const fastq = inputs.filter((_, i) => formats[i] === 'fastq');
+  const fasta = inputs.filter((_, i) => formats[i] === 'fasta');
+  if (fastq.length > 0 && fasta.length > 0) {
+    const names = (files: string[]) => files.map((file) => path.basename(file)).join(', ');
+    throw new Error(
+      `the inputs mix FASTQ (${names(fastq)}) and FASTA (${names(fasta)}); split each format on its own`,
+    );
+  }
+  return fastq.length > 0 ? 'fastq' : 'fasta';
 }
 
 export interface SplitOptions {
@@ -54,7 +70,7 @@ export interface SplitResult {
   renames: IdRename[];
 }
 
-/** One gzip shard: FASTA text in, compressed bytes into an atomic file, one write at a time. */
+/** One gzip shard: FASTA or FASTQ text in, compressed bytes into an atomic file, one write at a time. */
 class GzipShard {
   private readonly gzip: Gzip = createGzip();
   private readonly done: Promise<void>;
@@ -109,10 +125,11 @@ function lightest(shards: ShardInfo[]): number {
 export async function splitInputs(options: SplitOptions): Promise<SplitResult> {
   const { inputs, shards: count, outDir } = options;
   if (!Number.isInteger(count) || count < 1) throw new Error(`--shards must be a positive integer`);
+  const format = await inputFormat(inputs);
   await mkdir(outDir, { recursive: true });
   const shards: ShardInfo[] = Array.from({ length: count }, (_, i) => {
     const name = shardName(i, count);
-    return { name, file: shardFile(name), records: 0, bases: 0 };
+    return { name, file: shardFile(name, format), records: 0, bases: 0 };
   });
   const result: SplitResult = { shards, records: 0, renames: [] };
   const manifest = await AtomicFileWriter.open(path.join(outDir, SPLIT_MANIFEST));
@@ -122,13 +139,13 @@ export async function splitInputs(options: SplitOptions): Promise<SplitResult> {
       writers.push(new GzipShard(await AtomicFileWriter.open(path.join(outDir, shard.file))));
     }
     for (const input of inputs) {
-      // an unreadable input fails below, where the FASTA reader names the file and the reason
+      // an unreadable input fails below, where the reader names the file and the reason
       const hash = await sha256File(input).catch(() => 'unreadable');
       await manifest.write(`${MANIFEST_INPUT}\t${path.resolve(input)}\t${hash}\n`);
     }
     await manifest.write(`${MANIFEST_RENAME}\t${Boolean(options.renameDuplicates)}\n`);
     await manifest.write(MANIFEST_HEADER);
-    const records = readFastaFiles(inputs, {
+    const records = readSequenceFiles(inputs, {
       renameDuplicates: Boolean(options.renameDuplicates),
       onRename: (rename) => {
         result.renames.push(rename);
@@ -142,7 +159,7 @@ export async function splitInputs(options: SplitOptions): Promise<SplitResult> {
       shard.bases += record.sequence.length;
       result.records++;
       const header = record.description ? `${record.id} ${record.description}` : record.id;
-      await writers[index].write(fastaEntry(header, record.sequence));
+      await writers[index].write(isFastq(record) ? fastqText(record) : fastaEntry(header, record.sequence));
       await manifest.write(`${shard.name}\t${record.id}\t${record.sequence.length}\n`);
     }
     if (result.records < count) {

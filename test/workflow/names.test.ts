@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { RESULT_FILES } from '../../src/pipeline/merge';
+import { resultFiles } from '../../src/pipeline/merge';
 import { shardName } from '../../src/pipeline/split';
 
 // The Snakefile is Python and cannot import the package's TypeScript, so it keeps copies of two rules:
@@ -16,11 +16,12 @@ function assignment(name: string): string {
   return match[0];
 }
 
-/** SHARDS and FINAL as the Snakefile computes them for `shards` shards. */
-function snakefileNames(shards: number): { shards: string[]; final: string[] } {
+/** SHARDS and FINAL as the Snakefile computes them for `shards` shards of `shardExt` ('fa' or 'fq'). */
+function snakefileNames(shards: number, shardExt = 'fa'): { shards: string[]; final: string[] } {
   const script = [
     'import json',
     `SHARD_COUNT = ${shards}`,
+    `SHARD_EXT = ${JSON.stringify(shardExt)}`,
     assignment('SHARDS'),
     assignment('FINAL'),
     'print(json.dumps({"shards": SHARDS, "final": FINAL}))',
@@ -36,7 +37,8 @@ describe('the Snakefile keeps the package names', () => {
     expect(snakefileNames(count).shards).toEqual(expected);
   });
 
-  it('declares the result files a predict or merge folder holds', () => {
-    expect(snakefileNames(1).final).toEqual(RESULT_FILES);
+  it('declares the result files a predict or merge folder holds, FASTA or FASTQ', () => {
+    expect(snakefileNames(1, 'fa').final).toEqual(resultFiles('fasta'));
+    expect(snakefileNames(1, 'fq').final).toEqual(resultFiles('fastq'));
   });
 });

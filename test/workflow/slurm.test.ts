@@ -3,7 +3,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, wr
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { isTemporaryName } from '../../src/io/atomic-write';
-import { RESULT_FILES } from '../../src/pipeline/merge';
+import { resultFiles } from '../../src/pipeline/merge';
 import { readRecordCalls } from '../../src/pipeline/record-calls';
 import { exportTinyModels, runCli, temporaryDir } from '../embed/helpers';
 import { generatedReads } from './generated-reads';
@@ -206,7 +206,7 @@ describeOnSlurm('the workflow on a real Slurm cluster', () => {
       expect(shardRun.result.embedded[model].embedded).toBe(0);
     }
 
-    for (const name of RESULT_FILES.filter((file) => file !== 'prediction_plot.svg')) {
+    for (const name of resultFiles('fasta').filter((file) => file !== 'prediction_plot.svg')) {
       expect(read(out, name).equals(read(reference, name))).toBe(true);
     }
     expect(readFileSync(path.join(out, 'prediction_plot.svg'), 'utf8')).toMatch(/read_\d+ {2}\(/);

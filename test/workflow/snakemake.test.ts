@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { PREDICTION_PLOT } from '../../src/pipeline/plot';
 import { HIGHEST_SCORE, PREDICTION_RESULTS, PREDICTION_SUMMARY } from '../../src/pipeline/prediction-files';
 import { exportTinyModels, runCli, temporaryDir } from '../embed/helpers';
@@ -169,6 +169,26 @@ describe('the Snakemake workflow', () => {
       /^predict --resume\n/,
     );
     expect(readAll(out)).toEqual(firstMerge);
+  });
+
+  it('runs FASTQ.gz input end to end: FASTQ shards, merged into what the same reads as FASTA gave', async () => {
+    const fastq = generatedReads(240)
+      .split('>')
+      .slice(1)
+      .map((entry) => {
+        const [header, sequence] = entry.split('\n');
+        return `@${header}\n${sequence}\n+\n${'I'.repeat(sequence.length)}\n`;
+      })
+      .join('');
+    const fastqInput = path.join(dir, 'reads.fq.gz');
+    writeFileSync(fastqInput, gzipSync(fastq));
+    const fastqOut = path.join(dir, 'fastq-out');
+    const run = await snakemake(['--cores', '2'], [`input=${fastqInput}`, `outdir=${fastqOut}`]);
+    if (run.code !== 0) throw new Error(run.output);
+    expect(predictedShards(run.output)).toEqual(['shard-001', 'shard-002', 'shard-003']);
+    const shard = gunzipSync(readFileSync(path.join(fastqOut, 'shards', 'shard-001.fq.gz'))).toString('utf8');
+    expect(shard).toMatch(/^@\S+.*\n[ACGTN]*\n\+\nI*\n/);
+    expect(readAll(fastqOut)).toEqual(firstMerge);
   });
 
   it('dry-runs with the Slurm profile: one GPU job per shard, without a Slurm installation', async () => {

@@ -121,9 +121,9 @@ export function registerPredictCommand(program: Command): void {
   const command = program
     .command('predict')
     .description(
-      'call FASTA records viral or not with VirNucPro (chunk, six frames, DNABERT-S + ESM-2, classifier)',
+      'call FASTA or FASTQ records viral or not with VirNucPro (chunk, six frames, DNABERT-S + ESM-2, classifier)',
     )
-    .argument('<inputs...>', 'FASTA files, plain or gzip')
+    .argument('<inputs...>', 'FASTA or FASTQ files, plain or gzip (told by content)')
     .requiredOption('-o, --out <dir>', 'output folder')
     .requiredOption('--models <dir>', 'folder with the exported esm2/, dnabert-s/ and classifier/')
     .addOption(

@@ -9,7 +9,7 @@ export function registerRescoreCommand(program: Command): void {
     .command('rescore')
     .description(
       "a finished predict run's calls again under another --min-score, from its saved scores (no embedding): " +
-        'rewrites prediction_results_highestscore.csv, prediction_summary.tsv, viral_hits.fa, the plot and run.json',
+        'rewrites prediction_results_highestscore.csv, prediction_summary.tsv, viral_hits.fa (.fq), the plot and run.json',
     )
     .argument('<out>', 'the output folder of a finished predict run')
     .addOption(minScoreOption(null).makeOptionMandatory());
@@ -19,7 +19,7 @@ export function registerRescoreCommand(program: Command): void {
       const result = await rescore({ outDir, minScore: o.minScore, plot });
       process.stderr.write(
         `${result.records} records at --min-score ${result.minScore}: ${describeCalls(result.calls)}; ` +
-          `${result.viralHits} in viral_hits.fa\n`,
+          `${result.viralHits} in ${result.viralHitsFiles.join(' and ')}\n`,
       );
     } catch (error) {
       if (!(error instanceof PredictError)) throw error;

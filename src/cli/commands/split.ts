@@ -6,13 +6,13 @@ export function registerSplitCommand(program: Command): void {
   program
     .command('split')
     .description(
-      'deal FASTA records into N gzip shards balanced by bases, for one predict job each (see workflow init)',
+      'deal FASTA or FASTQ records into N gzip shards of the same format, balanced by bases, for one predict job each (see workflow init)',
     )
-    .argument('<inputs...>', 'FASTA files, plain or gzip')
+    .argument('<inputs...>', 'FASTA or FASTQ files, plain or gzip (one format for all)')
     .requiredOption('--shards <n>', 'number of shards', positiveInteger)
     .requiredOption(
       '-o, --out <dir>',
-      `folder for the shards (${shardFile('shard-001')}, ...) and ${SPLIT_MANIFEST}`,
+      `folder for the shards (${shardFile('shard-001')} or ${shardFile('shard-001', 'fastq')}, ...) and ${SPLIT_MANIFEST}`,
     )
     .option('--rename-duplicates', 'suffix repeated record ids with _2, _3 instead of failing')
     .action(async (inputs: string[], o) => {
