@@ -32,12 +32,13 @@ export function isFastq(record: SequenceRecord): record is FastqRecord {
   return 'quality' in record;
 }
 
-/** The records of a FASTA or FASTQ file, as its format reads them. */
+/** The records of a FASTA or FASTQ file, as its format (told here unless the caller knows it) reads them. */
 export async function* readSequences(
   file: string,
   options: FastaReadOptions = {},
+  format?: SequenceFormat,
 ): AsyncGenerator<SequenceRecord> {
-  if ((await sequenceFormat(file)) === 'fastq') yield* readFastq(file, options);
+  if ((format ?? (await sequenceFormat(file))) === 'fastq') yield* readFastq(file, options);
   else yield* readFasta(file, options);
 }
 

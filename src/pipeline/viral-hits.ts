@@ -43,14 +43,17 @@ export interface ViralHits {
   files: string[];
 }
 
-async function* inputRecords(options: ViralHitsOptions): AsyncGenerator<SequenceRecord> {
+async function* inputRecords(
+  options: ViralHitsOptions,
+  formats: SequenceFormat[],
+): AsyncGenerator<SequenceRecord> {
   // compact: a Map of every id held some 200 bytes per read until the last record
   const seen = new IdSet();
   const duplicateIds = options.renameDuplicates ? 'rename' : 'error';
   // without `rna`: a U stays a U, as in the input
   for (const [index, input] of options.inputs.entries()) {
     const onFileBytes = options.onFileBytes && ((bytes: Buffer) => options.onFileBytes?.(index, bytes));
-    yield* readSequences(input, { duplicateIds, seen, onFileBytes });
+    yield* readSequences(input, { duplicateIds, seen, onFileBytes }, formats[index]);
   }
 }
 
@@ -64,10 +67,10 @@ export class ViralHitsWriter {
   ) {}
 
   static async open(outDir: string, options: ViralHitsOptions): Promise<ViralHitsWriter> {
-    const formats = new Set(await Promise.all(options.inputs.map((input) => sequenceFormat(input))));
+    const formats = await Promise.all(options.inputs.map((input) => sequenceFormat(input)));
     const writers = new Map<string, AtomicFileWriter>();
     try {
-      for (const format of [...formats].sort()) {
+      for (const format of [...new Set(formats)].sort()) {
         const file = viralHitsFile(format);
         writers.set(file, await AtomicFileWriter.open(path.join(outDir, file)));
       }
@@ -75,7 +78,7 @@ export class ViralHitsWriter {
       await Promise.all([...writers.values()].map((writer) => writer.abort()));
       throw error;
     }
-    return new ViralHitsWriter(inputRecords(options), writers);
+    return new ViralHitsWriter(inputRecords(options, formats), writers);
   }
 
   /** The next summary row (`at` names it in an error): it must be the next input record's. */

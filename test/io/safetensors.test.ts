@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -75,7 +75,12 @@ describe('safetensors', () => {
     const complete = path.join(dir, 'complete.safetensors');
     writeFileSync(complete, encodeSafetensors(file));
     const header = await readSafetensorsHeader(complete);
-    expect(header.tensors).toEqual({ embeddings: { dtype: 'F32', shape: [3, 1] } });
+    const { start, ...described } = header.tensors.embeddings;
+    expect(described).toEqual({ dtype: 'F32', shape: [3, 1] });
+    // `start` is where the tensor's bytes begin in the file: the 8-byte length and the JSON header before it
+    const bytes = readFileSync(complete);
+    expect(start).toBe(8 + Number(bytes.readBigUInt64LE(0)));
+    expect(bytes.subarray(start, start + 12)).toEqual(Buffer.from(file.tensors.embeddings.data));
     expect(JSON.parse(header.metadata.ids)).toEqual(['a', 'b', 'c']);
     const truncated = path.join(dir, 'truncated.safetensors');
     writeFileSync(truncated, encodeSafetensors(file).subarray(0, -1));

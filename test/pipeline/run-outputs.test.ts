@@ -246,8 +246,9 @@ describe('run outputs', () => {
     const rescored = guarded(['rescore', base, '--min-score', String(threshold)]);
     expect(rescored.stderr).not.toContain('no embedding here');
     expect(rescored.status).toBe(0);
-    // one pass over the inputs (viral_hits.fa), which also proves them unchanged
-    expect(readsOf(inputs)).toEqual(inputs);
+    // a look at each input's first bytes (FASTA or FASTQ), then one pass over them (viral_hits.fa), which
+    // also proves them unchanged
+    expect(readsOf(inputs)).toEqual([...inputs, ...inputs]);
     // the guard bites: predict cannot run under it
     const blocked = guarded(['predict', ...inputs, '-o', path.join(dir, 'guarded'), '--models', models]);
     expect(blocked.status).not.toBe(0);
