@@ -69,8 +69,10 @@ export async function embedAndClassify(
       fingerprint: shardFingerprint({ shard: shard.name, model: 'esm2' }),
     },
   ]);
-  // A full or read-only disk fails every later write too: stop the pool, keep what is finished.
+  // A full or read-only disk fails every later write too: stop this run's jobs, keep what is finished.
+  // The pool itself stays up (a predictor's next run uses it).
   const stopped: { unwritable: Error | null } = { unwritable: null };
+  const stopRun = new AbortController();
   const failIfUnwritable = () => {
     if (stopped.unwritable) throw stopped.unwritable;
   };
@@ -80,7 +82,7 @@ export async function embedAndClassify(
       stopped.unwritable = Object.assign(new Error(event.message), {
         code: event.code === 'E_READ_ONLY' ? 'EROFS' : 'ENOSPC',
       });
-      void pool.close();
+      stopRun.abort();
       return;
     }
     if (event.type === 'job-skipped') {
@@ -98,14 +100,15 @@ export async function embedAndClassify(
     }
   };
   pool.on('progress', onProgress);
-  // Closing the pool settles every run() with the unfinished jobs 'interrupted'.
-  const stopOnAbort = () => void pool.close();
+  // Stopping the run settles its run() calls with the unfinished jobs 'interrupted'.
+  const stopOnAbort = () => stopRun.abort();
   if (signal?.aborted) stopOnAbort();
   signal?.addEventListener('abort', stopOnAbort);
+  const runOptions = { signal: stopRun.signal };
   try {
     emit({ type: 'stage', stage: 'dnabert-s', total: prepared.frames, unit: 'frames' });
     emit({ type: 'stage', stage: 'esm2', total: prepared.frames, unit: 'frames' });
-    const embedded = await pool.run(embedJobs);
+    const embedded = await pool.run(embedJobs, runOptions);
     failIfUnwritable();
     interruptedCheck(embedded, signal);
     emit({ type: 'stage-done', stage: 'dnabert-s' });
@@ -129,7 +132,7 @@ export async function embedAndClassify(
         fingerprint: shardFingerprint({ shard: shard.name, model: 'classifier' }),
       }));
     emit({ type: 'stage', stage: 'classify', total: prepared.frames, unit: 'frames' });
-    const classified = await pool.run(classifyJobs);
+    const classified = await pool.run(classifyJobs, runOptions);
     failIfUnwritable();
     interruptedCheck(classified, signal);
     emit({ type: 'stage-done', stage: 'classify' });
