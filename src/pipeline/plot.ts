@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { idBytes } from '../io/fasta';
-import { packageRoot } from '../native';
 import { chunkSpans } from './chunk';
 import { chunkIsVirus, type ChunkScores, type RecordCall } from './prediction-files';
+import { renderVegaLiteSvg } from './vega-renderer';
+
+export { renderVegaLiteSvg };
 
 // Longer than most files: most of it is the one vega-lite specification of the run overview.
 //
@@ -339,24 +339,6 @@ export function plotSpec(
     resolve: { scale: { color: 'independent' } },
     config: { view: { stroke: null }, axis: { grid: false } },
   };
-}
-
-/** Renders any Vega-Lite spec to SVG in a child process (vega is ESM-only). */
-export function renderVegaLiteSvg(spec: Record<string, unknown>): Promise<string> {
-  const script = path.join(packageRoot(), 'scripts', 'render-vega.mjs');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
-      else reject(new Error(`plot rendering failed: ${Buffer.concat(err).toString('utf8').trim()}`));
-    });
-    child.stdin.end(JSON.stringify(spec));
-  });
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });

@@ -5,13 +5,17 @@ import { engineOptionsSchema } from '../embed/options';
 import { embeddingPoolOptionsSchema } from '../embed/pool-schema';
 import { PredictError } from './predict-errors';
 import { loadModelSet, type ModelSet } from './predict-models';
+import { holdVegaRenderer } from './vega-renderer';
 
-// What predict runs on: the checked model set and one pool of workers that load those models once.
-// A one-shot predict() starts one for its run; a predictor keeps one for all of its runs.
+// What predict runs on: the checked model set, one pool of workers that load those models once, and
+// the plot renderer held open (its start overlaps the embedding). A one-shot predict() starts one for
+// its run; a predictor keeps one for all of its runs.
 
 export interface PredictEngine {
   models: ModelSet;
   pool: EmbeddingPool;
+  /** stops the workers and the plot renderer */
+  close(): Promise<void>;
 }
 
 /** Checks the models folder and plans the workers (they start with the first job). */
@@ -30,7 +34,15 @@ export async function startPredictEngine(
         classifier: models.classifier.dir,
       }),
     );
-    return { models, pool };
+    const releaseRenderer = holdVegaRenderer();
+    return {
+      models,
+      pool,
+      close: async () => {
+        releaseRenderer();
+        await pool.close();
+      },
+    };
   } catch (error) {
     if (error instanceof DeviceError) throw new PredictError(error.message, 'E_USAGE');
     throw error;

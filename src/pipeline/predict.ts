@@ -144,7 +144,7 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
   try {
     return await predictWith(async () => (engine = await startPredictEngine(options)), options, hooks);
   } finally {
-    await (engine as PredictEngine | null)?.pool.close();
+    await (engine as PredictEngine | null)?.close();
   }
 }
 

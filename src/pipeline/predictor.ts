@@ -77,7 +77,7 @@ class LoadedPredictor implements Predictor {
     this.closed ??= (async () => {
       this.closing.abort();
       await this.queue;
-      await this.engine.pool.close();
+      await this.engine.close();
     })();
     return this.closed;
   }
