@@ -148,6 +148,23 @@ export interface DeterministicCase extends Repeated, PredictWorkload {
   twoWorkersSpread: Spread;
 }
 
+/** Many small samples: `predict --samples`, one command per sample, and one run of all the reads. */
+export interface SamplesCase extends Repeated {
+  models: string;
+  samples: number;
+  readsPerSample: number;
+  readLengths: [number, number];
+  sheetSeconds: number;
+  /** the per-sample commands, one after the other, summed */
+  separateSeconds: number;
+  combinedSeconds: number;
+  /** sheetSeconds / combinedSeconds; `spread` is its spread */
+  ratio: number;
+  /** separateSeconds / combinedSeconds */
+  separateRatio: number;
+  separateSpread: Spread;
+}
+
 export interface MemoryCase {
   arch: string;
   parameterBytes: number;
@@ -198,6 +215,8 @@ export interface Measurements {
   crossFile: CrossFileCase | null;
   dedup: DedupCase | null;
   deterministic: DeterministicCase | null;
+  /** one row per model set, tiny first; absent in results from before this case */
+  samples?: SamplesCase[];
 }
 
 export function emptyMeasurements(): Measurements {
@@ -212,5 +231,6 @@ export function emptyMeasurements(): Measurements {
     crossFile: null,
     dedup: null,
     deterministic: null,
+    samples: [],
   };
 }

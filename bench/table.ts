@@ -92,7 +92,7 @@ export function summaryRows(results: BenchResults): TableRow[] {
       context: `tiny models, 1 worker, ${r.readLength} nt reads, ${r.frames} frames: ${r.wallSeconds.toFixed(0)} s`,
     });
   }
-  rows.push(...batchingAndPredictRows(sections));
+  rows.push(...batchingAndPredictRows(sections), ...samplesRows(sections));
   const cuda = sections.cuda;
   if (cuda && 'skipped' in cuda)
     rows.push({ figure: 'CUDA', value: 'skipped', target: '', context: cuda.skipped });
@@ -130,6 +130,28 @@ function againstSeconds(
     `${run.wallSeconds.toFixed(1)} s / ${base.wallSeconds.toFixed(1)} s, ` +
     `CPU ${(run.cpuSeconds / base.cpuSeconds).toFixed(2)}x`
   );
+}
+
+/** The --samples rows, two per model set: the sheet and the separate commands, each over one run of all. */
+function samplesRows(sections: Partial<Measurements>): TableRow[] {
+  return (sections.samples ?? []).flatMap((s) => {
+    const workload = `${s.samples} x ${count(s.readsPerSample)} reads, ${s.models}`;
+    const seconds = (side: number) => `${side.toFixed(1)} s / ${s.combinedSeconds.toFixed(1)} s`;
+    return [
+      {
+        figure: 'predict --samples / one run of all reads',
+        value: ratioValue(s.spread, 2),
+        target: '<= 1.2x',
+        context: `${workload}: ${seconds(s.sheetSeconds)}`,
+      },
+      {
+        figure: 'a predict per sample / one run of all reads',
+        value: ratioValue(s.separateSpread, 2),
+        target: '',
+        context: `${workload}: ${seconds(s.separateSeconds)}`,
+      },
+    ];
+  });
 }
 
 /** The cross-file batching, dedup and deterministic rows; absent in results from before these cases. */

@@ -161,6 +161,18 @@ describe('predictor.classify', () => {
     expect(mostAhead).toBeLessThanOrEqual(64 + 1);
   }, 120_000);
 
+  it('closes when an await using block ends', async () => {
+    let kept: Predictor;
+    {
+      await using scoped = await createPredictor({ models, threads: 1 });
+      kept = scoped;
+      const rows = [];
+      for await (const row of scoped.classify([demoRecords()[0]])) rows.push(row);
+      expect(rows).toHaveLength(1);
+    }
+    await expect(kept.predict(run('after-dispose'))).rejects.toBeInstanceOf(PredictInterrupted);
+  }, 60_000);
+
   it('close() while work runs rejects it with PredictInterrupted', async () => {
     const closing = await createPredictor({ models, threads: 1 });
     const working = closing.predict(run('closed-run'));
