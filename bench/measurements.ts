@@ -165,6 +165,18 @@ export interface SamplesCase extends Repeated {
   separateSpread: Spread;
 }
 
+/** A predictor's classify() on a long stream: the parent's memory along it. */
+export interface ClassifyStreamRun {
+  models: string;
+  records: number;
+  frames: number;
+  wallSeconds: number;
+  /** the parent's RSS after each twentieth of the stream, MiB */
+  rssMb: number[];
+  /** the last sample over the one at a quarter of the stream: 1 is flat */
+  rssGrowth: number;
+}
+
 export interface MemoryCase {
   arch: string;
   parameterBytes: number;
@@ -217,6 +229,8 @@ export interface Measurements {
   deterministic: DeterministicCase | null;
   /** one row per model set, tiny first; absent in results from before this case */
   samples?: SamplesCase[];
+  /** absent in results from before this case */
+  classifyStream?: ClassifyStreamRun | null;
 }
 
 export function emptyMeasurements(): Measurements {
@@ -232,5 +246,6 @@ export function emptyMeasurements(): Measurements {
     dedup: null,
     deterministic: null,
     samples: [],
+    classifyStream: null,
   };
 }

@@ -36,6 +36,8 @@ export interface BenchPlan {
   dedup: PredictPlan;
   deterministic: PredictPlan;
   samples: SamplesPlan[];
+  /** reads streamed through classify() */
+  classifyStream: number;
   /** read counts of the predict memory case, smallest first */
   predictReads: number[];
   notes: string[];
@@ -56,6 +58,7 @@ const fullPlan: BenchPlan = {
     { esm2: 'tiny', samples: 20, readsPerSample: 150, readLengths: [300, 600] },
     { esm2: 'esm2_t12_35M', samples: 20, readsPerSample: 150, readLengths: [300, 600] },
   ],
+  classifyStream: 200_000,
   predictReads: [100_000, 1_000_000],
   notes: [],
 };
@@ -70,11 +73,13 @@ const quickPlan: BenchPlan = {
   deterministic: { esm2: 'esm2_t6_8M', reads: 200, readLengths: [300, 600] },
   samples: [
     { esm2: 'tiny', samples: 20, readsPerSample: 150, readLengths: [300, 600] },
-    { esm2: 'esm2_t12_35M', samples: 20, readsPerSample: 25, readLengths: [300, 600] },
+    { esm2: 'esm2_t12_35M', samples: 20, readsPerSample: 5, readLengths: [300, 600] },
   ],
+  classifyStream: 20_000,
   predictReads: [5_000, 20_000],
   notes: [
-    'quick: samples with the ESM-2 35M shape at 20 x 25 reads (full: 20 x 150)',
+    'quick: classify stream of 20,000 reads (full: 200,000)',
+    'quick: samples with the ESM-2 35M shape at 20 x 5 reads (full: 20 x 150)',
     'quick: predict memory at 5,000 and 20,000 reads (full: 100,000 and 1,000,000; --predict-reads sets them)',
     'quick: persistent vs load-per-file on 20 files x 2 proteins (full: x 25), 8M shape only (full adds 150M)',
     'quick: engine vs Python on 60 proteins (full: 1,000), 8M shape only (full adds 35M)',

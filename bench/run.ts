@@ -18,6 +18,7 @@ import { measurePersistent } from './measures/persistent';
 import { measurePredictMemory } from './measures/predict-memory';
 import { measurePythonReference } from './measures/python-reference';
 import { measureSamples } from './measures/samples';
+import { measureClassifyStream } from './measures/classify-stream';
 import { measureScaling } from './measures/scaling';
 import { measureTokenizer } from './measures/tokenizer';
 import { randomArchitectures, type RandomArchitecture } from './model-shape';
@@ -38,6 +39,7 @@ const measureNames = [
   'dedup',
   'deterministic',
   'samples',
+  'classify-stream',
 ] as const;
 type MeasureName = (typeof measureNames)[number];
 
@@ -313,6 +315,12 @@ async function runBench(options: CliOptions): Promise<number> {
         measurements.samples?.push({ ...representative, spread: ratios, separateSpread });
       });
     }
+  }
+  if (selected.has('classify-stream')) {
+    await attempt('classify-stream', async () => {
+      const models = await predictModel('tiny');
+      measurements.classifyStream = await measureClassifyStream(context, models, plan.classifyStream);
+    });
   }
   if (selected.has('cuda')) {
     await attempt('cuda', async () => {

@@ -93,6 +93,15 @@ export function summaryRows(results: BenchResults): TableRow[] {
     });
   }
   rows.push(...batchingAndPredictRows(sections), ...samplesRows(sections));
+  const c = sections.classifyStream;
+  if (c) {
+    rows.push({
+      figure: 'classify stream parent RSS, end / a quarter in',
+      value: `${c.rssGrowth.toFixed(2)}x`,
+      target: 'about 1x',
+      context: `${count(c.records)} reads, ${count(c.frames)} frames, ${c.models}, ${c.wallSeconds.toFixed(0)} s; ${c.rssMb[c.rssMb.length - 1].toFixed(0)} MiB at the end`,
+    });
+  }
   const cuda = sections.cuda;
   if (cuda && 'skipped' in cuda)
     rows.push({ figure: 'CUDA', value: 'skipped', target: '', context: cuda.skipped });

@@ -15,6 +15,7 @@ import { readSampleSheet, SAMPLES_LISTING, type Sample } from './sample-sheet';
 // run.json and log, resumable alone), and OUTDIR/samples.tsv lists how each one ended. OUTDIR holds
 // one lock for the whole sheet.
 
+const SAMPLES_IN_FLIGHT = 2;
 const LISTING_HEADER = 'sample\tstatus\trecords\tvirus\tfolder\terror\n';
 
 type Status = 'pending' | 'done' | 'partial' | 'failed' | 'interrupted';
@@ -63,7 +64,6 @@ async function checkOutputFolder(outDir: string, options: PredictOptions): Promi
 export async function runSampleSheet(
   sheet: string,
   options: PredictOptions,
-  showProgress: boolean,
   runOne: typeof PredictOutcomeFunction,
 ): Promise<number> {
   const command = ['virnucpro', ...process.argv.slice(2)];
@@ -100,18 +100,32 @@ export async function runSampleSheet(
   }
   const rows: SampleRow[] = samples.map((sample) => ({ sample, status: 'pending', outcome: null }));
   const listingFile = path.join(outDir, SAMPLES_LISTING);
+  let listed = writeFileAtomic(listingFile, listing(outDir, rows));
+  const runSample = async (k: number, row: SampleRow) => {
+    process.stderr.write(`sample ${row.sample.name} (${k + 1} of ${rows.length})\n`);
+    const run = { ...runOptions, inputs: row.sample.inputs, outDir: path.join(outDir, row.sample.name) };
+    // plain lines: two samples' progress would interleave
+    row.outcome = await runOne({ ...options, ...run }, false, command, (_, hooks) =>
+      predictor.predict(run, hooks),
+    );
+    row.status = statusOf(row.outcome);
+    listed = listed.then(() => writeFileAtomic(listingFile, listing(outDir, rows)));
+    await listed;
+  };
   try {
-    await writeFileAtomic(listingFile, listing(outDir, rows));
+    // Two samples in flight: the predictor gives the workers one run's jobs at a time, so the next
+    // sample's work starts while the one before writes its files.
+    const inFlight = new Set<Promise<void>>();
     for (const [k, row] of rows.entries()) {
-      process.stderr.write(`sample ${row.sample.name} (${k + 1} of ${rows.length})\n`);
-      const run = { ...runOptions, inputs: row.sample.inputs, outDir: path.join(outDir, row.sample.name) };
-      row.outcome = await runOne({ ...options, ...run }, showProgress, command, (_, hooks) =>
-        predictor.predict(run, hooks),
-      );
-      row.status = statusOf(row.outcome);
-      await writeFileAtomic(listingFile, listing(outDir, rows));
-      if (row.status === 'interrupted') return row.outcome.exitCode;
+      while (inFlight.size >= SAMPLES_IN_FLIGHT) await Promise.race(inFlight);
+      if (rows.some((other) => other.status === 'interrupted')) break;
+      const running: Promise<void> = runSample(k, row).finally(() => inFlight.delete(running));
+      inFlight.add(running);
     }
+    await Promise.all(inFlight);
+    await listed;
+    const stopped = rows.find((row) => row.status === 'interrupted');
+    if (stopped?.outcome) return stopped.outcome.exitCode;
   } catch (error) {
     return fail(error);
   } finally {

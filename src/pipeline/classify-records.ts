@@ -9,7 +9,8 @@ import { chunkRecord } from './chunk';
 import { formatFloat32 } from './float32-format';
 import type { PredictEngine } from './predict-engine';
 import { PredictError, PredictInterrupted } from './predict-errors';
-import { ChunkScores, fastaEntry, summarizeRecord, type RecordCall } from './prediction-files';
+import { ChunkScores, fastaEntry, summarizeRecord } from './prediction-files';
+import type { RecordCallRow } from './record-calls';
 import { countNonAcgt, identifyFrames } from './translate';
 
 // A predictor's classify(): records in, per-record calls out, in input order, in memory. Records are
@@ -44,20 +45,7 @@ export interface ClassifyOptions {
 }
 
 /** One record's call: the fields of `readRecordCalls`, `source` null (no input file). */
-export interface ClassifiedRecord {
-  id: string;
-  source: null;
-  length: number;
-  call: RecordCall;
-  /** the best P(virus) over the record's frames; null when no frame was scored */
-  virusScore: number | null;
-  /** the best P(others) over the record's frames; null when no frame was scored */
-  othersScore: number | null;
-  /** frames scored */
-  frames: number;
-  /** bases other than A, C, G, T */
-  nonAcgt: number;
-}
+export type ClassifiedRecord = Omit<RecordCallRow, 'source'> & { source: null };
 
 const optionsSchema = z.strictObject({
   minScore: z.number().min(0).max(1).default(0),

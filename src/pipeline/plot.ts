@@ -341,6 +341,22 @@ export function plotSpec(
   };
 }
 
+/**
+ * Draws the overview of a made-up two-record run and drops it. A renderer's first plot pays for vega
+ * compiling its code paths (about as long as the plot itself); a run whose renderer is held does this
+ * while it embeds, so its own plot is drawn warm.
+ */
+export async function warmUpPlotRenderer(): Promise<void> {
+  const overview = new RunOverview({ count: 20 }, 300);
+  for (const [k, call] of (['virus', 'others'] as const).entries()) {
+    overview.add({ id: `warm_up_${k}`, length: 600, call, maxVirus: 0.6 - k / 5 }, () => [
+      { start: 0, end: 300, maxVirus: 0.6 - k / 5, call },
+      { start: 300, end: 600, maxVirus: null, call: 'no_frame' },
+    ]);
+  }
+  await overview.svg();
+}
+
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 function utf8Text(id: string): string | null {

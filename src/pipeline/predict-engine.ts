@@ -5,6 +5,7 @@ import { engineOptionsSchema } from '../embed/options';
 import { embeddingPoolOptionsSchema } from '../embed/pool-schema';
 import { PredictError } from './predict-errors';
 import { loadModelSet, type ModelSet } from './predict-models';
+import { warmUpPlotRenderer } from './plot';
 import { holdVegaRenderer } from './vega-renderer';
 
 // What predict runs on: the checked model set, one pool of workers that load those models once, and
@@ -35,6 +36,7 @@ export async function startPredictEngine(
       }),
     );
     const releaseRenderer = holdVegaRenderer();
+    void warmUpPlotRenderer().catch(() => undefined); // a real failure shows in the run's own plot
     return {
       models,
       pool,

@@ -150,12 +150,14 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
 
 /**
  * The run: checks, the folder, the stages. `engine` gives the models and workers once the run's own
- * checks passed (so a one-shot run refuses bad inputs before it checks the models).
+ * checks passed (so a one-shot run refuses bad inputs before it checks the models); `jobsDone` is
+ * called once the run will give the workers no more jobs (a predictor starts its next run then).
  */
 export async function predictWith(
   engine: () => Promise<PredictEngine>,
   options: Options,
   hooks: PredictHooks,
+  jobsDone: () => void = () => {},
 ): Promise<PredictResult> {
   const started = new Date();
   const timings = new StageTimings();
@@ -208,6 +210,7 @@ export async function predictWith(
     const prepared = await prepareStage(options, folder, chunkSize, emit, hooks.signal);
     if (options.keepIntermediate) await takeBackKeptEmbeddings(folder);
     const shards = await embedAndClassify(pool, models, folder, prepared, fingerprint, emit, hooks.signal);
+    jobsDone();
     emit({ type: 'stage', stage: 'write', total: prepared.records, unit: 'records' });
     const summaryOptions = { chunkSize, minScore: options.minScore, plot: options.plot };
     const { calls } = await writePredictionOutputs(

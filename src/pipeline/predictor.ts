@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 import {
   classifyRecords,
@@ -12,14 +13,17 @@ import type { PredictorOptions, PredictRunOptions } from './predict-options';
 import { predictorOptionsSchema, predictRunOptionsSchema, type ParsedPredictOptions } from './predict-schema';
 
 // The models loaded once for many runs: a predictor holds one pool of workers for its lifetime and
-// runs predict() after predict() on it, one at a time in the order called, and classify() streams
-// beside them. The one-shot predict() is the same run on an engine started for it alone.
+// runs predict() after predict() on it, their jobs one run at a time in the order called, and
+// classify() streams beside them. The one-shot predict() is the same run on an engine started for
+// it alone.
 
 /** Models and workers kept for many runs; see createPredictor. */
 export interface Predictor {
   /**
    * One predict run, as the one-shot predict() with the predictor's models and workers: the same files,
-   * errors and codes. Runs called while one is running wait their turn (in call order).
+   * errors and codes. Runs give the workers their jobs one run at a time, in call order: a run called
+   * while another is running starts when that one's jobs are done (while it writes its files), or once
+   * it has finished when both write into the same folder.
    */
   predict(options: PredictRunOptions, hooks?: PredictHooks): Promise<PredictResult>;
   /** The calls of `records`, in their order, in memory (no output folder). */
@@ -39,8 +43,11 @@ function parsed<T extends z.ZodType>(schema: T, input: unknown, what: string): z
 }
 
 class LoadedPredictor implements Predictor {
-  /** the last run queued: the next one starts after it settles */
-  private queue: Promise<unknown> = Promise.resolve();
+  /** settles when the last run called will give the workers no more jobs: the next run starts then */
+  private jobsTurn: Promise<void> = Promise.resolve();
+  /** the last run called into each output folder, settled or not: a run waits for the one before */
+  private readonly lastInFolder = new Map<string, Promise<void>>();
+  private readonly unsettled = new Set<Promise<void>>();
   private readonly closing = new AbortController();
   private closed: Promise<void> | null = null;
 
@@ -50,19 +57,41 @@ class LoadedPredictor implements Predictor {
   ) {}
 
   predict(input: PredictRunOptions, hooks: PredictHooks = {}): Promise<PredictResult> {
-    const run = async () => {
-      if (this.closing.signal.aborted) throw new PredictInterrupted();
-      const options: ParsedPredictOptions = {
-        ...this.options,
-        persistent: true,
-        ...parsed(predictRunOptionsSchema, input, 'predict options'),
-      };
-      const signal = AbortSignal.any([this.closing.signal, ...(hooks.signal ? [hooks.signal] : [])]);
-      return predictWith(() => Promise.resolve(this.engine), options, { ...hooks, signal });
-    };
-    const turn = this.queue.then(run);
-    this.queue = turn.catch(() => undefined);
-    return turn;
+    // One run's jobs at a time, in call order, so each run batches alone; a run's write stage
+    // overlaps the next run's start, except into the same folder, where the next waits for it whole.
+    const previous = this.jobsTurn;
+    let jobsDone = () => {};
+    this.jobsTurn = new Promise<void>((done) => (jobsDone = done));
+    const folder = typeof input?.outDir === 'string' ? path.resolve(input.outDir) : '';
+    const sameFolder = this.lastInFolder.get(folder);
+    const result = (async () => {
+      try {
+        await previous;
+        await sameFolder;
+        if (this.closing.signal.aborted || hooks.signal?.aborted) throw new PredictInterrupted();
+        const options: ParsedPredictOptions = {
+          ...this.options,
+          persistent: true,
+          ...parsed(predictRunOptionsSchema, input, 'predict options'),
+        };
+        const signal = AbortSignal.any([this.closing.signal, ...(hooks.signal ? [hooks.signal] : [])]);
+        const engine = () => Promise.resolve(this.engine);
+        return await predictWith(engine, options, { ...hooks, signal }, jobsDone);
+      } finally {
+        jobsDone();
+      }
+    })();
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.lastInFolder.set(folder, settled);
+    this.unsettled.add(settled);
+    void settled.then(() => {
+      this.unsettled.delete(settled);
+      if (this.lastInFolder.get(folder) === settled) this.lastInFolder.delete(folder);
+    });
+    return result;
   }
 
   classify(
@@ -76,7 +105,7 @@ class LoadedPredictor implements Predictor {
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.closing.abort();
-      await this.queue;
+      await Promise.all(this.unsettled);
       await this.engine.close();
     })();
     return this.closed;

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { readFinalFiles } from '../pipeline/final-files';
 import { exportTinyModels, temporaryDir } from '../embed/helpers';
 
 // predict --samples: the sheet is checked whole before anything is created; each sample's folder holds
@@ -8,14 +9,6 @@ import { exportTinyModels, temporaryDir } from '../embed/helpers';
 
 const root = path.resolve(__dirname, '..', '..');
 const CLI = path.join(root, 'dist', 'src', 'cli', 'main.js');
-const FINAL = [
-  'prediction_results.txt',
-  'prediction_results_highestscore.csv',
-  'prediction_summary.tsv',
-  'prediction_plot.svg',
-  'viral_hits.fa',
-];
-
 let dir: string;
 let models: string;
 
@@ -28,8 +21,6 @@ function cli(...args: string[]) {
     },
   );
 }
-
-const readFinal = (outDir: string) => FINAL.map((name) => readFileSync(path.join(outDir, name), 'utf8'));
 
 function sheet(name: string, rows: string[][]): string {
   const file = path.join(dir, name);
@@ -100,8 +91,8 @@ describe('predict --samples', () => {
     const alone = path.join(dir, 's1-alone');
     const reference = cli(path.join(dir, 'a.fa'), path.join(dir, 'b.fa'), '-o', alone, '--deterministic');
     expect(reference.status).toBe(0);
-    expect(readFinal(path.join(out, 's1'))).toEqual(readFinal(alone));
-    expect(readFinal(path.join(out, 's3'))).not.toEqual(readFinal(alone));
+    expect(readFinalFiles(path.join(out, 's1'))).toEqual(readFinalFiles(alone));
+    expect(readFinalFiles(path.join(out, 's3'))).not.toEqual(readFinalFiles(alone));
     const listed = readFileSync(path.join(out, 'samples.tsv'), 'utf8').trim().split('\n');
     expect(listed[0]).toBe('sample\tstatus\trecords\tvirus\tfolder\terror');
     const summary = readFileSync(path.join(alone, 'prediction_summary.tsv'), 'utf8');

@@ -7,6 +7,7 @@ import { PredictInterrupted } from '../../src/pipeline/predict-errors';
 import { createPredictor, type Predictor } from '../../src/pipeline/predictor';
 import { readRecordCalls } from '../../src/pipeline/record-calls';
 import type { SequenceRecord } from '../../src/pipeline/classify-records';
+import { readFinalFiles } from './final-files';
 import { exportTinyModels, randomSequence, temporaryDir } from '../embed/helpers';
 
 // A predictor keeps its workers (and their models) across runs: its runs must write what one-shot
@@ -14,14 +15,6 @@ import { exportTinyModels, randomSequence, temporaryDir } from '../embed/helpers
 // calls a predict run of the same records gives, in order, with bounded read-ahead.
 
 const root = path.resolve(__dirname, '..', '..');
-const FINAL = [
-  'prediction_results.txt',
-  'prediction_results_highestscore.csv',
-  'prediction_summary.tsv',
-  'prediction_plot.svg',
-  'viral_hits.fa',
-];
-
 let dir: string;
 let models: string;
 let input: string;
@@ -38,7 +31,6 @@ function demoRecords(): SequenceRecord[] {
     });
 }
 
-const readFinal = (outDir: string) => FINAL.map((name) => readFileSync(path.join(outDir, name), 'utf8'));
 const workerPids = (report: string) =>
   (JSON.parse(readFileSync(report, 'utf8')) as { pool: { workers: { pid: number; processes: number }[] } })
     .pool.workers;
@@ -67,8 +59,8 @@ describe('createPredictor', () => {
     const second = await predictor.predict(run('second', { report: path.join(dir, 'second.json') }));
     expect(first.exitCode).toBe(0);
     expect(first.calls).toEqual(oneShot.calls);
-    expect(readFinal(first.outDir)).toEqual(readFinal(oneShot.outDir));
-    expect(readFinal(second.outDir)).toEqual(readFinal(oneShot.outDir));
+    expect(readFinalFiles(first.outDir)).toEqual(readFinalFiles(oneShot.outDir));
+    expect(readFinalFiles(second.outDir)).toEqual(readFinalFiles(oneShot.outDir));
     // one process per worker, the same one for both runs: the models were loaded once
     const [before] = workerPids(path.join(dir, 'first.json'));
     const [after] = workerPids(path.join(dir, 'second.json'));
@@ -76,12 +68,18 @@ describe('createPredictor', () => {
     expect(after.processes).toBe(1);
   }, 120_000);
 
-  it('queues runs called together, and gives the same errors as one-shot predict', async () => {
+  it('overlaps runs called together only where it may, and gives the same errors as one-shot predict', async () => {
     const [a, b] = await Promise.all([
       predictor.predict(run('queued-a')),
       predictor.predict(run('queued-b')),
     ]);
-    expect(readFinal(a.outDir)).toEqual(readFinal(b.outDir));
+    expect(readFinalFiles(a.outDir)).toEqual(readFinalFiles(b.outDir));
+    // into one folder, a run waits for the one before to finish (not only its jobs): no E_LOCKED
+    const [fresh, resumed] = await Promise.all([
+      predictor.predict(run('same-folder')),
+      predictor.predict(run('same-folder', { resume: true })),
+    ]);
+    expect([fresh.alreadyComplete, resumed.alreadyComplete]).toEqual([false, true]);
     await expect(predictor.predict(run('queued-a'))).rejects.toMatchObject({ code: 'E_FOLDER' });
     await expect(predictor.predict(run('bad', { chunkSize: 7 }))).rejects.toMatchObject({ code: 'E_USAGE' });
     await expect(predict({ ...run('bad'), models, chunkSize: 7 })).rejects.toMatchObject({ code: 'E_USAGE' });
@@ -97,9 +95,9 @@ describe('createPredictor', () => {
     });
     await expect(stopped).rejects.toBeInstanceOf(PredictInterrupted);
     const next = await predictor.predict(run('after-abort'));
-    expect(readFinal(next.outDir)).toEqual(readFinal(path.join(dir, 'one-shot')));
+    expect(readFinalFiles(next.outDir)).toEqual(readFinalFiles(path.join(dir, 'one-shot')));
     await predictor.predict(run('aborted', { shardSize: 8, resume: true }));
-    expect(readFinal(path.join(dir, 'aborted'))).toEqual(readFinal(path.join(dir, 'one-shot')));
+    expect(readFinalFiles(path.join(dir, 'aborted'))).toEqual(readFinalFiles(path.join(dir, 'one-shot')));
   }, 120_000);
 });
 
@@ -180,9 +178,12 @@ describe('predictor.classify', () => {
     const streamed = (async () => {
       for await (const row of records) void row;
     })();
+    const outcomes = Promise.allSettled([working, streamed]);
     await sleep(300);
     await closing.close();
-    await expect(working).rejects.toBeInstanceOf(PredictInterrupted);
-    await expect(streamed).rejects.toBeInstanceOf(PredictInterrupted);
+    for (const outcome of await outcomes) {
+      expect(outcome.status).toBe('rejected');
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(PredictInterrupted);
+    }
   }, 60_000);
 });

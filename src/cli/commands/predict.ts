@@ -192,6 +192,6 @@ export function registerPredictCommand(program: Command): void {
       if (o.report) throw new InvalidArgumentError('--report does not go with --samples');
       if (!options.persistent)
         throw new InvalidArgumentError('--no-persistent-models does not go with --samples');
-      process.exitCode = await runSampleSheet(o.samples, options, o.progress !== false, predictOutcome);
+      process.exitCode = await runSampleSheet(o.samples, options, predictOutcome);
     });
 }
