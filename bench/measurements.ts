@@ -158,6 +158,9 @@ export interface SamplesCase extends Repeated {
   /** the per-sample commands, one after the other, summed */
   separateSeconds: number;
   combinedSeconds: number;
+  /** CPU seconds of each side with its workers: steadier than wall time on a loaded machine (absent in
+   * the first results of this case) */
+  cpuSeconds?: { sheet: number; separate: number; combined: number };
   /** sheetSeconds / combinedSeconds; `spread` is its spread */
   ratio: number;
   /** separateSeconds / combinedSeconds */

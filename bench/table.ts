@@ -145,19 +145,21 @@ function againstSeconds(
 function samplesRows(sections: Partial<Measurements>): TableRow[] {
   return (sections.samples ?? []).flatMap((s) => {
     const workload = `${s.samples} x ${count(s.readsPerSample)} reads, ${s.models}`;
-    const seconds = (side: number) => `${side.toFixed(1)} s / ${s.combinedSeconds.toFixed(1)} s`;
+    const seconds = (side: number, cpu: number | undefined) =>
+      `${side.toFixed(1)} s / ${s.combinedSeconds.toFixed(1)} s` +
+      (cpu === undefined || !s.cpuSeconds ? '' : `, CPU ${(cpu / s.cpuSeconds.combined).toFixed(2)}x`);
     return [
       {
         figure: 'predict --samples / one run of all reads',
         value: ratioValue(s.spread, 2),
         target: '<= 1.2x',
-        context: `${workload}: ${seconds(s.sheetSeconds)}`,
+        context: `${workload}: ${seconds(s.sheetSeconds, s.cpuSeconds?.sheet)}`,
       },
       {
         figure: 'a predict per sample / one run of all reads',
         value: ratioValue(s.separateSpread, 2),
         target: '',
-        context: `${workload}: ${seconds(s.separateSeconds)}`,
+        context: `${workload}: ${seconds(s.separateSeconds, s.cpuSeconds?.separate)}`,
       },
     ];
   });

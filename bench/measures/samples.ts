@@ -43,8 +43,12 @@ export async function measureSamples(
   context.log(`samples: ${plan.samples} x ${plan.readsPerSample} reads, ${models.name}`);
   const sheetRun = await predict(path.join(dir, 'sheet'), ['--samples', sheet]);
   let separateSeconds = 0;
-  for (const [k, file] of files.entries())
-    separateSeconds += (await predict(path.join(dir, 'separate', `s${k + 1}`), [file])).wallSeconds;
+  let separateCpuSeconds = 0;
+  for (const [k, file] of files.entries()) {
+    const run = await predict(path.join(dir, 'separate', `s${k + 1}`), [file]);
+    separateSeconds += run.wallSeconds;
+    separateCpuSeconds += run.cpuSeconds;
+  }
   const combined = await predict(path.join(dir, 'combined'), [allReads]);
   context.log(
     `  sheet ${sheetRun.wallSeconds.toFixed(1)} s, separate ${separateSeconds.toFixed(1)} s, ` +
@@ -58,6 +62,7 @@ export async function measureSamples(
     sheetSeconds: sheetRun.wallSeconds,
     separateSeconds,
     combinedSeconds: combined.wallSeconds,
+    cpuSeconds: { sheet: sheetRun.cpuSeconds, separate: separateCpuSeconds, combined: combined.cpuSeconds },
     ratio: sheetRun.wallSeconds / combined.wallSeconds,
     separateRatio: separateSeconds / combined.wallSeconds,
   };
