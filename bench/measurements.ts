@@ -178,6 +178,9 @@ export interface ClassifyStreamRun {
   rssMb: number[];
   /** the last sample over the one at a quarter of the stream: 1 is flat */
   rssGrowth: number;
+  /** the parent's heap after a full collection at the same points, MiB (absent in the first results) */
+  heapMb?: number[];
+  heapGrowth?: number;
 }
 
 export interface MemoryCase {

@@ -96,10 +96,10 @@ export function summaryRows(results: BenchResults): TableRow[] {
   const c = sections.classifyStream;
   if (c) {
     rows.push({
-      figure: 'classify stream parent RSS, end / a quarter in',
-      value: `${c.rssGrowth.toFixed(2)}x`,
+      figure: 'classify stream parent heap, end / a quarter in',
+      value: `${(c.heapGrowth ?? c.rssGrowth).toFixed(2)}x`,
       target: 'about 1x',
-      context: `${count(c.records)} reads, ${count(c.frames)} frames, ${c.models}, ${c.wallSeconds.toFixed(0)} s; ${c.rssMb[c.rssMb.length - 1].toFixed(0)} MiB at the end`,
+      context: `${count(c.records)} reads, ${count(c.frames)} frames, ${c.models}, ${c.wallSeconds.toFixed(0)} s; RSS ${c.rssMb[c.rssMb.length - 1].toFixed(0)} MiB at the end (${c.rssGrowth.toFixed(2)}x)`,
     });
   }
   const cuda = sections.cuda;
