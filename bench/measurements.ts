@@ -148,6 +148,41 @@ export interface DeterministicCase extends Repeated, PredictWorkload {
   twoWorkersSpread: Spread;
 }
 
+/** Many small samples: `predict --samples`, one command per sample, and one run of all the reads. */
+export interface SamplesCase extends Repeated {
+  models: string;
+  samples: number;
+  readsPerSample: number;
+  readLengths: [number, number];
+  sheetSeconds: number;
+  /** the per-sample commands, one after the other, summed */
+  separateSeconds: number;
+  combinedSeconds: number;
+  /** CPU seconds of each side with its workers: steadier than wall time on a loaded machine (absent in
+   * the first results of this case) */
+  cpuSeconds?: { sheet: number; separate: number; combined: number };
+  /** sheetSeconds / combinedSeconds; `spread` is its spread */
+  ratio: number;
+  /** separateSeconds / combinedSeconds */
+  separateRatio: number;
+  separateSpread: Spread;
+}
+
+/** A predictor's classify() on a long stream: the parent's memory along it. */
+export interface ClassifyStreamRun {
+  models: string;
+  records: number;
+  frames: number;
+  wallSeconds: number;
+  /** the parent's RSS after each twentieth of the stream, MiB */
+  rssMb: number[];
+  /** the last sample over the one at a quarter of the stream: 1 is flat */
+  rssGrowth: number;
+  /** the parent's heap after a full collection at the same points, MiB (absent in the first results) */
+  heapMb?: number[];
+  heapGrowth?: number;
+}
+
 export interface MemoryCase {
   arch: string;
   parameterBytes: number;
@@ -201,6 +236,10 @@ export interface Measurements {
   crossFile: CrossFileCase | null;
   dedup: DedupCase | null;
   deterministic: DeterministicCase | null;
+  /** one row per model set, tiny first; absent in results from before this case */
+  samples?: SamplesCase[];
+  /** absent in results from before this case */
+  classifyStream?: ClassifyStreamRun | null;
 }
 
 export function emptyMeasurements(): Measurements {
@@ -215,5 +254,7 @@ export function emptyMeasurements(): Measurements {
     crossFile: null,
     dedup: null,
     deterministic: null,
+    samples: [],
+    classifyStream: null,
   };
 }

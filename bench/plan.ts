@@ -11,6 +11,14 @@ export interface PersistentPlan {
   sequencesPerFile: number;
 }
 
+/** predict --samples against a command per sample and one run of every read */
+export interface SamplesPlan {
+  esm2: 'tiny' | RandomArchitecture;
+  samples: number;
+  readsPerSample: number;
+  readLengths: [number, number];
+}
+
 /** predict's workload: gene-like reads, and the ESM-2 of the predict models (DNABERT-S is the tiny one) */
 export interface PredictPlan {
   esm2: 'tiny' | RandomArchitecture;
@@ -27,6 +35,9 @@ export interface BenchPlan {
   crossFile: PersistentPlan;
   dedup: PredictPlan;
   deterministic: PredictPlan;
+  samples: SamplesPlan[];
+  /** reads streamed through classify() */
+  classifyStream: number;
   /** read counts of the predict memory case, smallest first */
   predictReads: number[];
   notes: string[];
@@ -43,6 +54,11 @@ const fullPlan: BenchPlan = {
   crossFile: { arch: 'esm2_t6_8M', files: 20, sequencesPerFile: 25 },
   dedup: { esm2: 'esm2_t6_8M', reads: 2000, readLengths: [300, 600] },
   deterministic: { esm2: 'esm2_t6_8M', reads: 2000, readLengths: [300, 600] },
+  samples: [
+    { esm2: 'tiny', samples: 20, readsPerSample: 150, readLengths: [300, 600] },
+    { esm2: 'esm2_t12_35M', samples: 20, readsPerSample: 150, readLengths: [300, 600] },
+  ],
+  classifyStream: 200_000,
   predictReads: [100_000, 1_000_000],
   notes: [],
 };
@@ -55,8 +71,15 @@ const quickPlan: BenchPlan = {
   crossFile: { arch: 'esm2_t6_8M', files: 20, sequencesPerFile: 25 },
   dedup: { esm2: 'tiny', reads: 2000, readLengths: [300, 600] },
   deterministic: { esm2: 'esm2_t6_8M', reads: 200, readLengths: [300, 600] },
+  samples: [
+    { esm2: 'tiny', samples: 20, readsPerSample: 150, readLengths: [300, 600] },
+    { esm2: 'esm2_t12_35M', samples: 20, readsPerSample: 5, readLengths: [300, 600] },
+  ],
+  classifyStream: 20_000,
   predictReads: [5_000, 20_000],
   notes: [
+    'quick: classify stream of 20,000 reads (full: 200,000)',
+    'quick: samples with the ESM-2 35M shape at 20 x 5 reads (full: 20 x 150)',
     'quick: predict memory at 5,000 and 20,000 reads (full: 100,000 and 1,000,000; --predict-reads sets them)',
     'quick: persistent vs load-per-file on 20 files x 2 proteins (full: x 25), 8M shape only (full adds 150M)',
     'quick: engine vs Python on 60 proteins (full: 1,000), 8M shape only (full adds 35M)',

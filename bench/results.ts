@@ -54,6 +54,10 @@ export interface BenchResults {
   deterministic_ratio: number | null;
   /** predict --deterministic wall time, two workers, over the default run's (one worker) */
   deterministic_2workers_ratio: number | null;
+  /** predict --samples wall time over one predict of all the reads, tiny models */
+  samples_ratio: number | null;
+  /** a predict command per sample (summed) over one predict of all the reads, tiny models */
+  samples_separate_ratio: number | null;
   /** peak RSS of the predict process at the largest read count of the predict memory case, MiB */
   predict_parent_peak_rss_mb: number | null;
   /** peak RSS of its worker at that read count, MiB */
@@ -121,6 +125,8 @@ export function buildResults(meta: BenchMeta, measurements: Measurements): Bench
     dedup_ratio: measurements.dedup?.spread.median ?? null,
     deterministic_ratio: measurements.deterministic?.spread.median ?? null,
     deterministic_2workers_ratio: measurements.deterministic?.twoWorkersSpread.median ?? null,
+    samples_ratio: measurements.samples?.[0]?.spread.median ?? null,
+    samples_separate_ratio: measurements.samples?.[0]?.separateSpread.median ?? null,
     ...predictMemoryKeys(measurements),
     notes: meta.notes,
     sections: measurements,

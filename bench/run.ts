@@ -17,6 +17,8 @@ import { measureDeterministic } from './measures/deterministic';
 import { measurePersistent } from './measures/persistent';
 import { measurePredictMemory } from './measures/predict-memory';
 import { measurePythonReference } from './measures/python-reference';
+import { measureSamples } from './measures/samples';
+import { measureClassifyStream } from './measures/classify-stream';
 import { measureScaling } from './measures/scaling';
 import { measureTokenizer } from './measures/tokenizer';
 import { randomArchitectures, type RandomArchitecture } from './model-shape';
@@ -36,6 +38,8 @@ const measureNames = [
   'cross-file',
   'dedup',
   'deterministic',
+  'samples',
+  'classify-stream',
 ] as const;
 type MeasureName = (typeof measureNames)[number];
 
@@ -292,6 +296,30 @@ async function runBench(options: CliOptions): Promise<number> {
       );
       const twoWorkersSpread = spread(outcomes.map((outcome) => outcome.twoWorkersRatio));
       measurements.deterministic = { ...representative, spread: ratios, twoWorkersSpread };
+    });
+  }
+  if (selected.has('samples')) {
+    for (const samples of plan.samples) {
+      await attempt(`samples ${samples.esm2}`, async () => {
+        const models = await predictModel(samples.esm2);
+        const {
+          representative,
+          spread: ratios,
+          outcomes,
+        } = await repeatMeasure(
+          repeats,
+          (repeat) => measureSamples(inRepeat(repeat), models, samples),
+          (outcome) => outcome.ratio,
+        );
+        const separateSpread = spread(outcomes.map((outcome) => outcome.separateRatio));
+        measurements.samples?.push({ ...representative, spread: ratios, separateSpread });
+      });
+    }
+  }
+  if (selected.has('classify-stream')) {
+    await attempt('classify-stream', async () => {
+      const models = await predictModel('tiny');
+      measurements.classifyStream = await measureClassifyStream(context, models, plan.classifyStream);
     });
   }
   if (selected.has('cuda')) {

@@ -102,7 +102,16 @@ export function summaryRows(results: BenchResults): TableRow[] {
       context: `${r.rescoreWallSeconds.toFixed(1)} s; peak ${r.rescorePeakRssMb.toFixed(0)} MiB beside predict's parent ${r.parentPeakRssMb.toFixed(0)} MiB`,
     });
   }
-  rows.push(...batchingAndPredictRows(sections));
+  rows.push(...batchingAndPredictRows(sections), ...samplesRows(sections));
+  const c = sections.classifyStream;
+  if (c) {
+    rows.push({
+      figure: 'classify stream parent heap, end / a quarter in',
+      value: `${(c.heapGrowth ?? c.rssGrowth).toFixed(2)}x`,
+      target: 'about 1x',
+      context: `${count(c.records)} reads, ${count(c.frames)} frames, ${c.models}, ${c.wallSeconds.toFixed(0)} s; RSS ${c.rssMb[c.rssMb.length - 1].toFixed(0)} MiB at the end (${c.rssGrowth.toFixed(2)}x)`,
+    });
+  }
   const cuda = sections.cuda;
   if (cuda && 'skipped' in cuda)
     rows.push({ figure: 'CUDA', value: 'skipped', target: '', context: cuda.skipped });
@@ -140,6 +149,30 @@ function againstSeconds(
     `${run.wallSeconds.toFixed(1)} s / ${base.wallSeconds.toFixed(1)} s, ` +
     `CPU ${(run.cpuSeconds / base.cpuSeconds).toFixed(2)}x`
   );
+}
+
+/** The --samples rows, two per model set: the sheet and the separate commands, each over one run of all. */
+function samplesRows(sections: Partial<Measurements>): TableRow[] {
+  return (sections.samples ?? []).flatMap((s) => {
+    const workload = `${s.samples} x ${count(s.readsPerSample)} reads, ${s.models}`;
+    const seconds = (side: number, cpu: number | undefined) =>
+      `${side.toFixed(1)} s / ${s.combinedSeconds.toFixed(1)} s` +
+      (cpu === undefined || !s.cpuSeconds ? '' : `, CPU ${(cpu / s.cpuSeconds.combined).toFixed(2)}x`);
+    return [
+      {
+        figure: 'predict --samples / one run of all reads',
+        value: ratioValue(s.spread, 2),
+        target: '<= 1.2x',
+        context: `${workload}: ${seconds(s.sheetSeconds, s.cpuSeconds?.sheet)}`,
+      },
+      {
+        figure: 'a predict per sample / one run of all reads',
+        value: ratioValue(s.separateSpread, 2),
+        target: '',
+        context: `${workload}: ${seconds(s.separateSeconds, s.cpuSeconds?.separate)}`,
+      },
+    ];
+  });
 }
 
 /** The cross-file batching, dedup and deterministic rows; absent in results from before these cases. */

@@ -3,13 +3,17 @@
 // triple-slash references and no @types beyond what installing virnucpro brings.
 import {
   createEmbeddingPool,
+  createPredictor,
   predict,
   PredictError,
   readEmbeddings,
   readRecordCalls,
+  type ClassifiedRecord,
   type PredictOptions,
+  type Predictor,
   type PredictResult,
   type RecordCallRow,
+  type SequenceRecord,
 } from 'virnucpro';
 
 export async function classify(fasta: string, models: string, outDir: string): Promise<PredictResult> {
@@ -48,4 +52,24 @@ export async function firstVector(file: string): Promise<Float32Array> {
 
 export function isPredictError(error: unknown): error is PredictError {
   return error instanceof PredictError && error.code === 'E_USAGE';
+}
+
+export async function serve(models: string, uploads: AsyncIterable<SequenceRecord>): Promise<string[]> {
+  const predictor: Predictor = await createPredictor({ models, devices: 'cpu', threads: 2 });
+  try {
+    const hits: string[] = [];
+    for await (const call of predictor.classify(uploads, { minScore: 0.9, flushMs: 50 })) {
+      const row: ClassifiedRecord = call;
+      if (row.call === 'virus' && row.source === null) hits.push(row.id);
+    }
+    const result: PredictResult = await predictor.predict({
+      inputs: ['a.fa'],
+      outDir: 'out/a',
+      resume: true,
+    });
+    console.log(result.exitCode);
+    return hits;
+  } finally {
+    await predictor[Symbol.asyncDispose]();
+  }
 }

@@ -105,6 +105,16 @@ interface Slot {
   crashes: number;
   setup: WorkerSetup | null;
   tracked: Map<string, Tracked>;
+  /** its process is being stopped to cancel a run: the exit is no failure */
+  cancelling: boolean;
+}
+
+export interface RunOptions {
+  /**
+   * aborting stops this run's jobs only (they resolve 'interrupted'): queued ones are dropped and a
+   * worker busy with one is stopped; it starts again, loading its models, when more jobs come
+   */
+  signal?: AbortSignal;
 }
 
 /** Bytes of input a persistent worker may hold beyond two jobs. */
@@ -161,6 +171,7 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
   private stopped: bigint | null = null;
   private closing = false;
   private nextKey = 0;
+  private nextRun = 0;
 
   constructor(private readonly config: PoolConfig) {
     super();
@@ -181,6 +192,7 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
       crashes: 0,
       setup: null,
       tracked: new Map(),
+      cancelling: false,
     }));
     this.scheduler = new Scheduler({
       slots: this.slots.length,
@@ -222,18 +234,37 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
   /**
    * Runs the jobs and resolves with one result per job, in the order given. A job whose output already
    * exists, complete and with the job's fingerprint, is skipped; one closed before it finished is
-   * 'interrupted'. Never rejects for a job's failure: that is the job's result.
+   * 'interrupted'. Never rejects for a job's failure: that is the job's result. Runs may overlap: each
+   * batches only its own jobs together.
    */
-  async run(jobs: Job[]): Promise<JobResult[]> {
+  async run(jobs: Job[], options: RunOptions = {}): Promise<JobResult[]> {
     if (this.closing) throw new Error('the embedding pool is closed');
     this.checkJobs(jobs);
+    const { signal } = options;
+    const runId = this.nextRun++;
     let resolve = () => {};
     const finished = new Promise<void>((done) => (resolve = done));
     const run: RunState = { results: new Map(), total: jobs.length, done: 0, resolve };
+    const cancel = () => void this.cancel(run);
+    signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      await this.start(run, runId, jobs, signal);
+      await finished;
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+    }
+    return jobs.map(
+      (job) => run.results.get(job.id) ?? { id: job.id, status: 'interrupted', stats: noStats },
+    );
+  }
+
+  /** Checks each job's output and input, then queues the groups not complete already. */
+  private async start(run: RunState, runId: number, jobs: Job[], signal: AbortSignal | undefined) {
     // One job at a time: thousands of shards opened at once would run out of file descriptors.
     const checked: { job: Job; bytes: number; complete: boolean }[] = [];
     for (const job of jobs) {
-      if (this.closing) break; // close() ran while inputs were checked: the rest stay interrupted
+      // close() ran, or the run was cancelled, while inputs were checked: the rest stay interrupted
+      if (this.closing || signal?.aborted) break;
       const complete = (await embeddingsFileState(job.output, job.fingerprint)) === 'complete';
       const inputs = typeof job.input === 'string' ? [job.input] : job.input;
       let bytes = 0;
@@ -269,18 +300,38 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
         continue;
       }
       for (const { job, bytes, complete } of members) {
-        queued.push({ key: String(this.nextKey++), job, bytes, group, complete, run });
+        const key = String(this.nextKey++);
+        queued.push({ key, job, bytes, group: `${runId}:${group}`, complete, run });
       }
     }
-    if (queued.length === 0 || this.closing) resolve();
+    if (queued.length === 0 || this.closing || signal?.aborted) run.resolve();
     else {
       this.scheduler.enqueue(queued);
       this.dispatch();
     }
-    await finished;
-    return jobs.map(
-      (job) => run.results.get(job.id) ?? { id: job.id, status: 'interrupted', stats: noStats },
-    );
+  }
+
+  /**
+   * Stops one run's jobs: queued ones leave the queue, and a worker busy with one is stopped (the next
+   * jobs start a fresh process, which loads the models again); the run resolves once those are gone.
+   */
+  private async cancel(run: RunState): Promise<void> {
+    const mine = (tracked: Tracked) => tracked.run === run;
+    this.scheduler.withdraw(mine);
+    const stops = this.slots.map(async (slot) => {
+      const held = [...slot.tracked.values()].filter(mine);
+      if (held.length === 0 || !slot.process) return;
+      for (const tracked of held) slot.tracked.delete(tracked.key);
+      const worker = slot.process;
+      slot.cancelling = true;
+      await worker.stop(false);
+      if (worker.pid !== null) {
+        const pid = worker.pid;
+        await Promise.all(held.map((tracked) => removeTemporaries(tracked.job.output, pid)));
+      }
+    });
+    await Promise.all(stops);
+    run.resolve();
   }
 
   stats(): PoolStats {
@@ -451,7 +502,8 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
     }
     if (this.closing) return;
     const reason = fatal ? `worker ${slot.index} (${slot.plan.label}) cannot start: ${fatal.message}` : null;
-    const { retried, companions, failed } = this.scheduler.exited(slot.index, reason);
+    const { retried, companions, failed } = this.scheduler.exited(slot.index, reason, slot.cancelling);
+    slot.cancelling = false;
     // a group runs whole: its members written before the death are computed again, not rewritten
     const rerun = companions.filter((tracked) => tracked.run.results.get(tracked.job.id)?.status === 'done');
     this.scheduler.enqueue(

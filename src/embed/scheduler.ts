@@ -136,14 +136,15 @@ export class Scheduler<J extends SchedulableJob> {
    * The slot's process exited. Its jobs are retried elsewhere (or on a fresh process), unless a job has
    * now been lost more than `maxRetries` times, or no slot can run anything any more. A process that
    * exits before it was ready counts as a start failure; a fatal start error, or more start failures
-   * than retries, disables the slot.
+   * than retries, disables the slot. A process the pool stopped on purpose (to cancel a run) counts as
+   * no failure.
    */
-  exited(slot: number, fatal: string | null): LostJobs<J> {
+  exited(slot: number, fatal: string | null, stoppedOnPurpose = false): LostJobs<J> {
     const state = this.slots[slot];
     state.alive = false;
     const wasReady = state.ready;
     state.ready = false;
-    if (!wasReady) {
+    if (!wasReady && !stoppedOnPurpose) {
       state.startupFailures++;
       if (fatal !== null || state.startupFailures > this.config.maxRetries) {
         state.disabled = fatal ?? `exited ${state.startupFailures} times before loading its models`;
@@ -187,6 +188,17 @@ export class Scheduler<J extends SchedulableJob> {
   /** Why each disabled slot is disabled. */
   disabledReason(slot: number): string | null {
     return this.slots[slot].disabled;
+  }
+
+  /** Removes the jobs `which` selects from the queue and from every slot (a run was cancelled). */
+  withdraw(which: (job: J) => boolean): J[] {
+    const withdrawn: J[] = [];
+    for (const entries of [this.queue, ...this.slots.map((slot) => slot.inflight)]) {
+      for (let i = entries.length - 1; i >= 0; i--) {
+        if (which(entries[i].job)) withdrawn.push(...entries.splice(i, 1).map((entry) => entry.job));
+      }
+    }
+    return withdrawn;
   }
 
   /** Removes every queued job (the pool is closing). */

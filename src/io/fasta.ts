@@ -58,6 +58,14 @@ export const NUCLEOTIDE_ALPHABET = (() => {
   return allowed;
 })();
 
+/** The first character of `sequence` that is no IUPAC nucleotide code or gap, with its 1-based column. */
+export function invalidNucleotide(sequence: string): { char: string; column: number } | null {
+  for (let i = 0; i < sequence.length; i++) {
+    const code = sequence.charCodeAt(i);
+    if (code > 0xff || !NUCLEOTIDE_ALPHABET[code]) return { char: sequence[i], column: i + 1 };
+  }
+  return null;
+}
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const GT = 0x3e;
 const NEWLINE = 0x0a;

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { idBytes } from '../io/fasta';
-import { packageRoot } from '../native';
 import { chunkSpans } from './chunk';
 import { chunkIsVirus, type ChunkScores, type RecordCall } from './prediction-files';
+import { renderVegaLiteSvg } from './vega-renderer';
+
+export { renderVegaLiteSvg };
 
 // Longer than most files: most of it is the one vega-lite specification of the run overview.
 //
@@ -341,22 +341,20 @@ export function plotSpec(
   };
 }
 
-/** Renders any Vega-Lite spec to SVG in a child process (vega is ESM-only). */
-export function renderVegaLiteSvg(spec: Record<string, unknown>): Promise<string> {
-  const script = path.join(packageRoot(), 'scripts', 'render-vega.mjs');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
-      else reject(new Error(`plot rendering failed: ${Buffer.concat(err).toString('utf8').trim()}`));
-    });
-    child.stdin.end(JSON.stringify(spec));
-  });
+/**
+ * Draws the overview of a made-up two-record run and drops it. A renderer's first plot pays for vega
+ * compiling its code paths (about as long as the plot itself); a run whose renderer is held does this
+ * while it embeds, so its own plot is drawn warm.
+ */
+export async function warmUpPlotRenderer(): Promise<void> {
+  const overview = new RunOverview({ count: 20 }, 300);
+  for (const [k, call] of (['virus', 'others'] as const).entries()) {
+    overview.add({ id: `warm_up_${k}`, length: 600, call, maxVirus: 0.6 - k / 5 }, () => [
+      { start: 0, end: 300, maxVirus: 0.6 - k / 5, call },
+      { start: 300, end: 600, maxVirus: null, call: 'no_frame' },
+    ]);
+  }
+  await overview.svg();
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });

@@ -76,8 +76,10 @@ export async function embedAndClassify(
         fingerprint: shardFingerprint({ shard: shard.name, model }),
       })),
   );
-  // A full or read-only disk fails every later write too: stop the pool, keep what is finished.
+  // A full or read-only disk fails every later write too: stop this run's jobs, keep what is finished.
+  // The pool itself stays up (a predictor's next run uses it).
   const stopped: { unwritable: Error | null } = { unwritable: null };
+  const stopRun = new AbortController();
   const failIfUnwritable = () => {
     if (stopped.unwritable) throw stopped.unwritable;
   };
@@ -87,7 +89,7 @@ export async function embedAndClassify(
       stopped.unwritable = Object.assign(new Error(event.message), {
         code: event.code === 'E_READ_ONLY' ? 'EROFS' : 'ENOSPC',
       });
-      void pool.close();
+      stopRun.abort();
       return;
     }
     if (event.type === 'job-skipped') {
@@ -108,15 +110,16 @@ export async function embedAndClassify(
     }
   };
   pool.on('progress', onProgress);
-  // Closing the pool settles every run() with the unfinished jobs 'interrupted'.
-  const stopOnAbort = () => void pool.close();
+  // Stopping the run settles its run() calls with the unfinished jobs 'interrupted'.
+  const stopOnAbort = () => stopRun.abort();
   if (signal?.aborted) stopOnAbort();
   signal?.addEventListener('abort', stopOnAbort);
+  const runOptions = { signal: stopRun.signal };
   try {
     // embedding stages count distinct frames: the others are never run through the models
     emit({ type: 'stage', stage: 'dnabert-s', total: prepared.distinct.nucleotide, unit: 'frames' });
     emit({ type: 'stage', stage: 'esm2', total: prepared.distinct.protein, unit: 'frames' });
-    const embedded = await pool.run(embedJobs);
+    const embedded = await pool.run(embedJobs, runOptions);
     failIfUnwritable();
     interruptedCheck(embedded, signal);
     emit({ type: 'stage-done', stage: 'dnabert-s' });
@@ -150,7 +153,7 @@ export async function embedAndClassify(
         fingerprint: shardFingerprint({ shard: shard.name, model: 'classifier' }),
       }));
     emit({ type: 'stage', stage: 'classify', total: prepared.frames, unit: 'frames' });
-    const classified = await pool.run(classifyJobs);
+    const classified = await pool.run(classifyJobs, runOptions);
     failIfUnwritable();
     interruptedCheck(classified, signal);
     emit({ type: 'stage-done', stage: 'classify' });

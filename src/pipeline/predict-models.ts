@@ -90,7 +90,7 @@ async function checkModule(manifest: LoadedManifest): Promise<void> {
   }
 }
 
-export async function loadModelSet(dir: string, chunkSize: number | undefined): Promise<ModelSet> {
+export async function loadModelSet(dir: string): Promise<ModelSet> {
   const load = (name: string, kind: string) => {
     const folder = path.join(dir, name);
     if (!existsSync(path.join(folder, 'manifest.json'))) {
@@ -115,13 +115,6 @@ export async function loadModelSet(dir: string, chunkSize: number | undefined): 
     classifier: load('classifier', 'classifier') as ModelSet['classifier'],
   };
   for (const manifest of Object.values(models)) await checkModule(manifest);
-  const trained = models.classifier.chunk_size;
-  if (chunkSize !== undefined && chunkSize !== trained) {
-    throw new PredictError(
-      `chunk size ${chunkSize} does not match the classifier in ${models.classifier.dir}, trained on ${trained}-nt chunks`,
-      'E_USAGE',
-    );
-  }
   for (const feature of models.classifier.features) {
     const dim = feature.model === 'esm2' ? models.esm2.dim : models.dnabert.dim;
     if (dim !== feature.dim) {
@@ -132,6 +125,18 @@ export async function loadModelSet(dir: string, chunkSize: number | undefined): 
     }
   }
   return models;
+}
+
+/** The chunk size a run uses: the classifier's, which a chunk size asked for must match. */
+export function runChunkSize(models: ModelSet, chunkSize: number | undefined): number {
+  const trained = models.classifier.chunk_size;
+  if (chunkSize !== undefined && chunkSize !== trained) {
+    throw new PredictError(
+      `chunk size ${chunkSize} does not match the classifier in ${models.classifier.dir}, trained on ${trained}-nt chunks`,
+      'E_USAGE',
+    );
+  }
+  return trained;
 }
 
 /** Hashes of the files a model's numbers come from. */

@@ -1,16 +1,21 @@
 import type { EngineOptionsInput } from '../embed/engine-options';
 import type { PlotSelection } from './plot';
 
-// predict's options as callers write them. The zod schema that checks them (predict-schema.ts) stays
+// predict's options as callers write them: a predictor's, a run's, and a one-shot run's (both). The zod schema that checks them (predict-schema.ts) stays
 // internal; a compile-time check there keeps the two in step.
 
-export interface PredictOptions extends EngineOptionsInput {
+/** What a predictor holds for all its runs: the models and the workers that load them. */
+export interface PredictorOptions extends Omit<EngineOptionsInput, 'persistent'> {
+  /** folder with the exported esm2/, dnabert-s/ and classifier/ */
+  models: string;
+}
+
+/** One predict run: its inputs, its output folder and what it writes. */
+export interface PredictRunOptions {
   /** FASTA files, plain or gzip, read in this order */
   inputs: string[];
   /** the output folder (created; must be new or empty unless `resume` or `force`) */
   outDir: string;
-  /** folder with the exported esm2/, dnabert-s/ and classifier/ */
-  models: string;
   /** must match the classifier's (default: the classifier's) */
   chunkSize?: number;
   /** continue an interrupted run in `outDir` (same inputs, models and options) */
@@ -36,4 +41,10 @@ export interface PredictOptions extends EngineOptionsInput {
   report?: string | null;
   /** seconds to wait while another live run holds `outDir` before refusing (default 180) */
   lockWait?: number;
+}
+
+/** A one-shot run: the predictor's options and the run's together (`persistent: false` only here). */
+export interface PredictOptions extends EngineOptionsInput, PredictRunOptions {
+  /** folder with the exported esm2/, dnabert-s/ and classifier/ */
+  models: string;
 }

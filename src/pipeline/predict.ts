@@ -2,10 +2,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { createEmbeddingPool, type EmbeddingPool } from '../embed';
-import { DeviceError } from '../embed/devices';
-import { engineOptionsSchema } from '../embed/options';
-import { embeddingPoolOptionsSchema } from '../embed/pool-schema';
 import { packageVersion } from '../native';
 import { writeFileAtomic } from '../io/atomic-write';
 import { stopsAllWrites as isUnwritable } from '../io/file-errors';
@@ -16,7 +12,8 @@ import { writePredictionOutputs } from './predict-outputs';
 import { embedAndClassify, type EmbeddingCounts, type ShardFailure } from './predict-jobs';
 import { checkInputs, nonAcgtWarning } from './check-inputs';
 import { PredictError, PredictInterrupted } from './predict-errors';
-import { loadModelSet, runFingerprint, type ModelSet } from './predict-models';
+import { startPredictEngine, type PredictEngine } from './predict-engine';
+import { runChunkSize, runFingerprint } from './predict-models';
 import {
   HIGHEST_SCORE,
   intermediateNames,
@@ -34,7 +31,7 @@ import { VIRAL_HITS, VIRAL_HITS_FASTQ, writeViralHits } from './viral-hits';
 // output carries the fingerprint of what it was made from, so a killed run resumes from the last
 // complete file and finishes with the same bytes as an uninterrupted one.
 
-export type { PredictOptions } from './predict-options';
+export type { PredictOptions, PredictorOptions, PredictRunOptions } from './predict-options';
 export type { EmbeddingCounts, ShardFailure } from './predict-jobs';
 
 export type PredictStage = 'prepare' | 'dnabert-s' | 'esm2' | 'classify' | 'write';
@@ -49,7 +46,10 @@ export type PredictEvent =
 
 export interface PredictHooks {
   onEvent?: (event: PredictEvent) => void;
-  /** aborting closes the workers; the run stops with PredictInterrupted and can be resumed */
+  /**
+   * aborting stops this run's jobs (a worker busy with one is stopped; a predictor starts it again for
+   * its next run); the run stops with PredictInterrupted and can be resumed
+   */
   signal?: AbortSignal;
   /** the command line that started the run, recorded in run.json (the CLI passes its own) */
   command?: string[];
@@ -126,24 +126,6 @@ function parse(input: PredictOptions): Options {
   return parsed.data;
 }
 
-function createPool(options: Options, models: ModelSet): EmbeddingPool {
-  const engine = Object.fromEntries(
-    Object.keys(engineOptionsSchema.shape).map((key) => [key, options[key as keyof Options]]),
-  );
-  try {
-    return createEmbeddingPool(
-      embeddingPoolOptionsSchema.parse({
-        ...engine,
-        models: [models.dnabert.dir, models.esm2.dir],
-        classifier: models.classifier.dir,
-      }),
-    );
-  } catch (error) {
-    if (error instanceof DeviceError) throw new PredictError(error.message, 'E_USAGE');
-    throw error;
-  }
-}
-
 /**
  * Every path this run may write in the folder (recorded so a later --force deletes exactly these), with
  * those of the run it resumes (the same run, by its fingerprint). Kept embeddings are added by name
@@ -161,8 +143,28 @@ function plannedFiles(options: Options, chunkSize: number, resumed: RunRecord | 
   return [...files];
 }
 
+/** One run on its own: the workers start for it and stop after it (a predictor keeps them for many). */
 export async function predict(input: PredictOptions, hooks: PredictHooks = {}): Promise<PredictResult> {
   const options = parse(input);
+  let engine: PredictEngine | null = null;
+  try {
+    return await predictWith(async () => (engine = await startPredictEngine(options)), options, hooks);
+  } finally {
+    await (engine as PredictEngine | null)?.close();
+  }
+}
+
+/**
+ * The run: checks, the folder, the stages. `engine` gives the models and workers once the run's own
+ * checks passed (so a one-shot run refuses bad inputs before it checks the models); `jobsDone` is
+ * called once the run will give the workers no more jobs (a predictor starts its next run then).
+ */
+export async function predictWith(
+  engine: () => Promise<PredictEngine>,
+  options: Options,
+  hooks: PredictHooks,
+  jobsDone: () => void = () => {},
+): Promise<PredictResult> {
   const started = new Date();
   const timings = new StageTimings();
   const emit = (event: PredictEvent) => {
@@ -176,9 +178,8 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
     rna: options.rna,
     renameDuplicates: options.renameDuplicates,
   });
-  const models = await loadModelSet(options.models, options.chunkSize);
-  const chunkSize = models.classifier.chunk_size;
-  const pool = createPool(options, models);
+  const { models, pool } = await engine();
+  const chunkSize = runChunkSize(models, options.chunkSize);
   for (const message of pool.notes) emit({ type: 'info', message });
   const { dtype, deterministic } = pool.numericOptions;
   const fingerprint = await runFingerprint(inputs, models, {
@@ -220,6 +221,7 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
     const prepared = await prepareStage(options, folder, chunkSize, emit, hooks.signal);
     if (options.keepIntermediate) await takeBackKeptEmbeddings(folder);
     const shards = await embedAndClassify(pool, models, folder, prepared, fingerprint, emit, hooks.signal);
+    jobsDone();
     emit({ type: 'stage', stage: 'write', total: prepared.records, unit: 'records' });
     const summaryOptions = { chunkSize, minScore: options.minScore, plot: options.plot };
     const { calls } = await writePredictionOutputs(
@@ -287,7 +289,6 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
     if (finished.complete) await rm(folder.workDir, { recursive: true, force: true });
     return result;
   } finally {
-    await pool.close();
     await folder.release();
   }
 }

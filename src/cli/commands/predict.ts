@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import path from 'node:path';
-import { predict, type PredictOptions, type PredictResult } from '../../pipeline/predict';
+import { predict, type PredictHooks, type PredictOptions, type PredictResult } from '../../pipeline/predict';
 import { stopsAllWrites } from '../../io/file-errors';
 import { PredictError, PredictInterrupted } from '../../pipeline/predict-errors';
 import type { RecordCall } from '../../pipeline/prediction-files';
@@ -14,6 +14,7 @@ import {
   positiveInteger,
 } from '../arguments';
 import { createProgressReporter } from '../predict-progress';
+import { runSampleSheet } from '../predict-samples';
 import { RunLog } from '../run-log';
 
 export function describeCalls(calls: Record<RecordCall, number>): string {
@@ -45,6 +46,17 @@ export function describeResult(result: PredictResult): string {
   return lines.join('\n');
 }
 
+/** How one CLI run ended: its exit code, its result when it finished, and why it did not. */
+export interface PredictOutcome {
+  exitCode: number;
+  result: PredictResult | null;
+  /** the PredictError code, or the reason, of a run that did not finish */
+  failure: string | null;
+}
+
+/** What runs predict: the one-shot predict(), or a predictor's (predict --samples). */
+export type PredictRunner = (options: PredictOptions, hooks: PredictHooks) => Promise<PredictResult>;
+
 /**
  * Runs predict with progress on stderr and sets the exit code (0 done, 1 failed, 2 partial or input
  * rejected by the checks, 130/143 signals).
@@ -54,6 +66,18 @@ export async function runPredict(
   showProgress: boolean,
   command: string[] = ['virnucpro', ...process.argv.slice(2)],
 ): Promise<PredictResult | null> {
+  const outcome = await predictOutcome(options, showProgress, command, predict);
+  process.exitCode = outcome.exitCode;
+  return outcome.result;
+}
+
+/** runPredict's run, its exit code returned rather than set. */
+export async function predictOutcome(
+  options: PredictOptions,
+  showProgress: boolean,
+  command: string[],
+  run: PredictRunner,
+): Promise<PredictOutcome> {
   const runLog = new RunLog(options.outDir);
   const log = (line: string) => runLog.print(line);
   const reporter = createProgressReporter(showProgress && process.stderr.isTTY === true, log, (line) =>
@@ -74,7 +98,7 @@ export async function runPredict(
   process.once('SIGTERM', stop);
   runLog.keep(`$ ${command.join(' ')}`);
   try {
-    const result = await predict(options, {
+    const result = await run(options, {
       onEvent: (e) => reporter.onEvent(e),
       signal: abort.signal,
       command,
@@ -83,31 +107,28 @@ export async function runPredict(
     result.files.log = await runLog.save(
       describeResult({ ...result, files: { ...result.files, log: runLog.file } }),
     );
-    process.exitCode = result.exitCode;
-    return result;
+    return { exitCode: result.exitCode, result, failure: null };
   } catch (error) {
     reporter.stop();
     if (error instanceof PredictInterrupted || signalled) {
-      process.exitCode = signalled === 'SIGTERM' ? 143 : 130;
       await runLog.save((error as Error).message);
-      return null;
+      return { exitCode: signalled === 'SIGTERM' ? 143 : 130, result: null, failure: 'interrupted' };
     }
     if (error instanceof PredictError) {
-      process.exitCode = error.exitCode;
       process.stderr.write(`virnucpro predict: ${error.message}\n`);
       // a run that had started keeps its log; a refusal or rejected input leaves nothing
       if (error.exitCode === 1 && error.code !== 'E_INPUT') {
         runLog.keep(`failed: ${error.message}`);
         await runLog.save(null).catch(() => undefined);
       }
-      return null;
+      return { exitCode: error.exitCode, result: null, failure: error.code };
     }
     if (stopsAllWrites(error)) {
-      process.exitCode = 1;
       process.stderr.write(
         `virnucpro predict: ${(error as Error).message}; finished files are kept: make room (or make the folder writable) and rerun with --resume\n`,
       );
-      return null;
+      const code = (error as NodeJS.ErrnoException).code ?? 'E_DISK_FULL';
+      return { exitCode: 1, result: null, failure: code };
     }
     throw error;
   } finally {
@@ -123,7 +144,11 @@ export function registerPredictCommand(program: Command): void {
     .description(
       'call FASTA or FASTQ records viral or not with VirNucPro (chunk, six frames, DNABERT-S + ESM-2, classifier)',
     )
-    .argument('<inputs...>', 'FASTA or FASTQ files, plain or gzip (told by content)')
+    .argument('[inputs...]', 'FASTA or FASTQ files, plain or gzip (told by content)')
+    .option(
+      '--samples <sheet>',
+      'many samples, models loaded once: a TSV with the columns sample and input; each sample gets OUTDIR/<sample>/ and OUTDIR/samples.tsv lists them',
+    )
     .requiredOption('-o, --out <dir>', 'output folder')
     .requiredOption('--models <dir>', 'folder with the exported esm2/, dnabert-s/ and classifier/')
     .addOption(
@@ -150,25 +175,34 @@ export function registerPredictCommand(program: Command): void {
     )
     .action(async (inputs: string[], o) => {
       if (o.resume && o.force) throw new InvalidArgumentError('--resume and --force exclude each other');
-      await runPredict(
-        {
-          inputs,
-          outDir: o.out,
-          models: o.models,
-          chunkSize: o.chunkSize,
-          ...engineOptionsFrom(o),
-          resume: Boolean(o.resume),
-          force: Boolean(o.force),
-          keepIntermediate: Boolean(o.keepIntermediate),
-          renameDuplicates: Boolean(o.renameDuplicates),
-          rna: Boolean(o.rna),
-          minScore: o.minScore,
-          plot: plotSelection(o),
-          shardSize: o.shardSize,
-          report: o.report ?? null,
-          lockWait: o.lockWait,
-        },
-        o.progress !== false,
-      );
+      if (inputs.length > 0 && o.samples)
+        throw new InvalidArgumentError('give inputs or --samples, not both');
+      if (inputs.length === 0 && !o.samples)
+        throw new InvalidArgumentError('give inputs, or --samples SHEET');
+      const options: PredictOptions = {
+        inputs,
+        outDir: o.out,
+        models: o.models,
+        chunkSize: o.chunkSize,
+        ...engineOptionsFrom(o),
+        resume: Boolean(o.resume),
+        force: Boolean(o.force),
+        keepIntermediate: Boolean(o.keepIntermediate),
+        renameDuplicates: Boolean(o.renameDuplicates),
+        rna: Boolean(o.rna),
+        minScore: o.minScore,
+        plot: plotSelection(o),
+        shardSize: o.shardSize,
+        report: o.report ?? null,
+        lockWait: o.lockWait,
+      };
+      if (!o.samples) {
+        await runPredict(options, o.progress !== false);
+        return;
+      }
+      if (o.report) throw new InvalidArgumentError('--report does not go with --samples');
+      if (!options.persistent)
+        throw new InvalidArgumentError('--no-persistent-models does not go with --samples');
+      process.exitCode = await runSampleSheet(o.samples, options, predictOutcome);
     });
 }
