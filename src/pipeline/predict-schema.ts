@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { SameType } from '../embed/engine-options';
 import { engineOptionsSchema } from '../embed/options';
 import type { PredictOptions } from './predict-options';
+import { DEFAULT_REPORT_ROWS } from './report-data';
 
 // The schema that checks predict's options (internal: the public interface is in predict-options.ts,
 // and a compile-time check keeps the two in step).
@@ -28,6 +29,8 @@ export const predictOptionsSchema = engineOptionsSchema
       .default({ count: 20 }),
     shardSize: positiveInt.default(10000),
     report: z.string().nullable().default(null),
+    reportRows: z.number().int().nonnegative().default(DEFAULT_REPORT_ROWS),
+    multiqc: z.boolean().default(true),
   })
   .refine((o) => !(o.resume && o.force), { message: 'resume and force exclude each other' });
 

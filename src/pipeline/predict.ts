@@ -13,6 +13,7 @@ import { PREDICTION_PLOT } from './plot';
 import type { PredictOptions } from './predict-options';
 import { predictOptionsSchema, type ParsedPredictOptions } from './predict-schema';
 import { writePredictionOutputs } from './predict-outputs';
+import { RUN_REPORT, RUN_REPORT_FILES, writeRunReport } from './run-report';
 import { embedAndClassify, type EmbeddingCounts, type ShardFailure } from './predict-jobs';
 import { checkInputs, nonAcgtWarning } from './check-inputs';
 import { PredictError, PredictInterrupted } from './predict-errors';
@@ -69,6 +70,8 @@ export interface PredictFiles {
   runRecord: string;
   /** viral_hits.fa: the input records called virus */
   viralHits: string;
+  /** report.html: the run report (the MultiQC files beside it are not listed) */
+  report: string;
   /** virnucpro.log: what the CLI printed (absent for library calls) */
   log?: string;
   /** with keepIntermediate: the chunked and identified FASTA files */
@@ -101,6 +104,7 @@ const FINAL_FILES = {
   plot: PREDICTION_PLOT,
   runRecord: RUN_RECORD,
   viralHits: VIRAL_HITS,
+  report: RUN_REPORT,
 };
 
 function finalFiles(outDir: string): PredictFiles {
@@ -144,7 +148,13 @@ function createPool(options: Options, models: ModelSet): EmbeddingPool {
  * when they are moved out of the work folder.
  */
 function plannedFiles(options: Options, chunkSize: number, resumed: RunRecord | null): string[] {
-  const files = new Set([...Object.values(FINAL_FILES), RUN_LOG, WORK_DIR, ...(resumed?.files ?? [])]);
+  const files = new Set([
+    ...Object.values(FINAL_FILES),
+    ...RUN_REPORT_FILES,
+    RUN_LOG,
+    WORK_DIR,
+    ...(resumed?.files ?? []),
+  ]);
   const add = (names: string[]) => names.forEach((name) => files.add(name));
   if (options.keepIntermediate) {
     for (const input of options.inputs) add(Object.values(intermediateNames(inputStem(input), chunkSize)));
@@ -265,12 +275,15 @@ export async function predict(input: PredictOptions, hooks: PredictHooks = {}): 
         frames: prepared.frames,
         shards: prepared.shards.length,
         failedShards: shards.failed.length,
+        renamedIds: prepared.renames.length,
         viralHits,
         calls,
       },
+      renames: prepared.renames.slice(0, 100),
       timings: timings.seconds(),
       result,
     };
+    await writeRunReport(folder.dir, finished);
     await folder.writeRecord(finished);
     if (finished.complete) await rm(folder.workDir, { recursive: true, force: true });
     return result;

@@ -17,11 +17,12 @@ import {
 } from './prediction-files';
 import { readRunRecord, readSavedRecords } from './record-calls';
 import { RunFolder, type RunRecord } from './run-folder';
+import { writeRunReport } from './run-report';
 import { VIRAL_HITS, writeViralHits } from './viral-hits';
 
 // `rescore`: a finished run's calls again under another --min-score, from the scores it saved
 // (prediction_results.txt holds every frame's): the highest-score table, the summary, viral_hits.fa and
-// the plot are rewritten and run.json updated, without embedding anything again.
+// the plot are rewritten and run.json updated, then the run report, without embedding anything again.
 
 export interface RescoreOptions {
   /** the output folder of a finished predict run */
@@ -127,6 +128,7 @@ export async function rescore(options: RescoreOptions): Promise<RescoreResult> {
       rescored: { at: new Date().toISOString(), minScore },
       files: [...new Set([...run.files, VIRAL_HITS])],
     });
+    await writeRunReport(outDir);
     return { outDir, minScore, records, calls, viralHits };
   } finally {
     await folder.release();

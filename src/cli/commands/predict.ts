@@ -3,12 +3,14 @@ import path from 'node:path';
 import { predict, type PredictOptions, type PredictResult } from '../../pipeline/predict';
 import { stopsAllWrites } from '../../io/file-errors';
 import { PredictError, PredictInterrupted } from '../../pipeline/predict-errors';
+import { DEFAULT_REPORT_ROWS } from '../../pipeline/report-data';
 import type { RecordCall } from '../../pipeline/prediction-files';
 import {
   addEngineOptions,
   addPlotOptions,
   engineOptionsFrom,
   minScoreOption,
+  nonNegativeInteger,
   plotSelection,
   positiveInteger,
 } from '../arguments';
@@ -137,7 +139,20 @@ export function registerPredictCommand(program: Command): void {
   addPlotOptions(command)
     .option('--shard-size <n>', 'frames per embedding file (the unit of resume)', positiveInteger, 10000)
     .option('--no-progress', 'plain log lines instead of progress bars')
-    .option('--report <file>', 'write a JSON report of the run')
+    .option(
+      '--report <file>',
+      'also write a JSON report of the run to this file (report.html is always written)',
+    )
+    .option(
+      '--report-rows <n>',
+      "records in report.html's table, the best by virus score (the rest stay in the TSV files)",
+      nonNegativeInteger,
+      DEFAULT_REPORT_ROWS,
+    )
+    .option(
+      '--no-multiqc',
+      "don't write the MultiQC files (the workflow's shard runs: only the merged folder counts)",
+    )
     .action(async (inputs: string[], o) => {
       if (o.resume && o.force) throw new InvalidArgumentError('--resume and --force exclude each other');
       await runPredict(
@@ -156,6 +171,8 @@ export function registerPredictCommand(program: Command): void {
           plot: plotSelection(o),
           shardSize: o.shardSize,
           report: o.report ?? null,
+          reportRows: o.reportRows,
+          multiqc: o.multiqc !== false,
         },
         o.progress !== false,
       );
