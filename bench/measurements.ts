@@ -169,6 +169,15 @@ export interface PredictMemoryRun {
   workerPeakRssMb: number;
 }
 
+/** report.html of a synthesised million-record run: written, its size, and Chromium's load time. */
+export interface RunReportCase extends Repeated {
+  records: number;
+  writeSeconds: number;
+  htmlBytes: number;
+  /** headless Chromium from opening the report to its load event (its table built), median of the repeats */
+  loadSeconds: number;
+}
+
 export interface CudaRun {
   arch: string;
   dtype: Dtype;
@@ -198,6 +207,7 @@ export interface Measurements {
   crossFile: CrossFileCase | null;
   dedup: DedupCase | null;
   deterministic: DeterministicCase | null;
+  runReport: RunReportCase | null;
 }
 
 export function emptyMeasurements(): Measurements {
@@ -212,5 +222,6 @@ export function emptyMeasurements(): Measurements {
     crossFile: null,
     dedup: null,
     deterministic: null,
+    runReport: null,
   };
 }

@@ -60,6 +60,9 @@ export interface BenchResults {
   predict_worker_peak_rss_mb: number | null;
   /** parent peak RSS at the largest read count over that at the smallest: 1 is flat */
   predict_parent_rss_growth: number | null;
+  /** Chromium's load time of a million-record run's report.html, seconds over an empty page (median) */
+  report_load_seconds: number | null;
+  report_html_mb: number | null;
   notes: string[];
   sections: Measurements;
 }
@@ -110,6 +113,8 @@ export function buildResults(meta: BenchMeta, measurements: Measurements): Bench
     deterministic_ratio: measurements.deterministic?.spread.median ?? null,
     deterministic_2workers_ratio: measurements.deterministic?.twoWorkersSpread.median ?? null,
     ...predictMemoryKeys(measurements),
+    report_load_seconds: measurements.runReport?.loadSeconds ?? null,
+    report_html_mb: measurements.runReport ? measurements.runReport.htmlBytes / 2 ** 20 : null,
     notes: meta.notes,
     sections: measurements,
   };

@@ -17,6 +17,7 @@ import { measureDeterministic } from './measures/deterministic';
 import { measurePersistent } from './measures/persistent';
 import { measurePredictMemory } from './measures/predict-memory';
 import { measurePythonReference } from './measures/python-reference';
+import { measureRunReport } from './measures/run-report';
 import { measureScaling } from './measures/scaling';
 import { measureTokenizer } from './measures/tokenizer';
 import { randomArchitectures, type RandomArchitecture } from './model-shape';
@@ -36,6 +37,7 @@ const measureNames = [
   'cross-file',
   'dedup',
   'deterministic',
+  'report',
 ] as const;
 type MeasureName = (typeof measureNames)[number];
 
@@ -183,6 +185,11 @@ async function runBench(options: CliOptions): Promise<number> {
     }
   };
 
+  if (selected.has('report')) {
+    await attempt('run report', async () => {
+      measurements.runReport = await measureRunReport(context, repeats);
+    });
+  }
   let scalingFiles: string[] = [];
   if (selected.has('persistent') || selected.has('scaling')) {
     for (const [i, persistentPlan] of plan.persistent.entries()) {

@@ -92,6 +92,17 @@ export function summaryRows(results: BenchResults): TableRow[] {
       context: `tiny models, 1 worker, ${r.readLength} nt reads, ${r.frames} frames: ${r.wallSeconds.toFixed(0)} s`,
     });
   }
+  const report = sections.runReport;
+  if (report) {
+    rows.push({
+      figure: `report.html load in Chromium (${report.records.toLocaleString('en')} records)`,
+      value: `${report.spread.median.toFixed(2)} s (min ${report.spread.min.toFixed(2)} s, ${report.spread.runs.length} runs)`,
+      target: '< 2 s',
+      context:
+        `${(report.htmlBytes / 2 ** 20).toFixed(2)} MiB (< 5 MB), written in ${report.writeSeconds.toFixed(1)} s ` +
+        '(synthesised run folder, 3 frames a record)',
+    });
+  }
   rows.push(...batchingAndPredictRows(sections));
   const cuda = sections.cuda;
   if (cuda && 'skipped' in cuda)

@@ -32,6 +32,9 @@ command -v clang-format >/dev/null || needed+=(clang-format)
 # the scale-out workflow (workflow/Snakefile, its tests) and its DAG figure (snakemake --dag | dot)
 command -v snakemake >/dev/null || needed+=(snakemake)
 command -v dot >/dev/null || needed+=(graphviz)
+# the run report's browser tests and the README's screenshot; the MultiQC custom-content test
+command -v chromium >/dev/null || needed+=(chromium)
+command -v multiqc >/dev/null || needed+=(multiqc)
 
 if [ ${#needed[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
