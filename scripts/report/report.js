@@ -72,7 +72,9 @@
     const y = b[key];
     // a missing score sorts last either way
     if (x === null || y === null) return x === y ? a.rank - b.rank : x === null ? 1 : -1;
-    const order = x < y ? -1 : x > y ? 1 : a.rank - b.rank;
+    // equal values keep the report's order either way
+    if (x === y) return a.rank - b.rank;
+    const order = x < y ? -1 : 1;
     return state.dir === 'asc' ? order : -order;
   }
 

@@ -2,18 +2,19 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { rescore } from '../../src/pipeline/rescore';
 import { writeRunReport } from '../../src/pipeline/run-report';
 import { exportTinyModels } from '../embed/helpers';
+import { ChromiumPage } from './chromium-page';
 
-// report.html loaded by a real browser (Debian's chromium, headless: the DOM after its scripts ran,
-// and its console on stderr) and the MultiQC custom content read by Debian's multiqc, each checked
-// against prediction_summary.tsv read here.
+// report.html in a real browser (Debian's chromium, headless, driven over the DevTools protocol: its
+// console, its DOM, clicks and typing) and the MultiQC custom content read by Debian's multiqc, each
+// checked against prediction_summary.tsv and prediction_results.txt read here.
 
 const root = path.resolve(__dirname, '..', '..');
 const CLI = path.join(root, 'dist', 'src', 'cli', 'main.js');
-const REPORT_ROWS = 10;
+// of the 26 records: the 20 virus calls and the 2 best others
+const REPORT_ROWS = 22;
 
 interface SummaryRow {
   id: string;
@@ -39,28 +40,26 @@ function readSummary(outDir: string): SummaryRow[] {
   });
 }
 
-/** The DOM after the page's scripts ran, and what its console printed. */
-function loadPage(file: string, hash = ''): { dom: string; console: string[] } {
-  const url = `${pathToFileURL(file).href}${hash}`;
-  const run = spawnSync(
-    'chromium',
-    ['--headless', '--no-sandbox', '--disable-gpu', '--enable-logging=stderr', '--v=0', '--dump-dom', url],
-    { encoding: 'utf8', timeout: 60_000, maxBuffer: 1 << 26 },
-  );
-  if (run.status !== 0) throw new Error(`chromium failed: ${run.stderr}`);
-  return { dom: run.stdout, console: run.stderr.split('\n').filter((line) => line.includes(':CONSOLE')) };
-}
+/** The table's rows as the browser shows them: id and score text, in order. */
+const TABLE_ROWS = `[...document.querySelectorAll('#records tbody tr.row')].map((tr) => ({
+  id: tr.querySelector('td.id').textContent,
+  score: tr.querySelector('td.score').textContent,
+}))`;
 
-const count = (id: string, dom: string) => new RegExp(`id="count-${id}">([^<]*)<`).exec(dom)?.[1];
+/** Types `value` into the control `id` as a user would (the control fires its input event). */
+const typeInto = (id: string, value: string) =>
+  `(() => { const c = document.getElementById(${JSON.stringify(id)}); c.value = ${JSON.stringify(value)};
+  c.dispatchEvent(new Event('input', { bubbles: true })); })()`;
 
-/** The table's rows as the browser left them: id and score text, in order. */
-function tableRows(dom: string): { id: string; score: string }[] {
-  const body = /<table id="records">.*?<tbody>(.*?)<\/tbody>/s.exec(dom)?.[1] ?? '';
-  return [
-    ...body.matchAll(
-      /<tr class="row"[^>]*><td class="mono id">([^<]*)<\/td>.*?<td class="num score">([^<]*)</g,
-    ),
-  ].map((m) => ({ id: m[1], score: m[2] }));
+const textOf = (id: string) => `document.getElementById(${JSON.stringify(id)})?.textContent ?? null`;
+
+async function withPage<T>(file: string, use: (page: ChromiumPage) => Promise<T>, hash = ''): Promise<T> {
+  const page = await ChromiumPage.open(file, hash);
+  try {
+    return await use(page);
+  } finally {
+    page.close();
+  }
 }
 
 let dir: string;
@@ -105,33 +104,32 @@ describe('report.html', () => {
     );
   });
 
-  it('loads in Chromium without console messages; its counts and warnings equal the summary', () => {
-    const { dom, console } = loadPage(path.join(run, 'report.html'));
-    expect(console).toEqual([]);
+  it('loads in Chromium without console messages; its counts and warnings equal the summary', async () => {
     const summary = readSummary(run);
-    expect(count('records', dom)).toBe(String(summary.length));
-    expect(count('chunks', dom)).toBe(String(summary.reduce((sum, row) => sum + row.chunks, 0)));
-    expect(count('frames', dom)).toBe(String(summary.reduce((sum, row) => sum + row.frames, 0)));
-    for (const call of ['virus', 'others', 'no_frame', 'empty', 'not_scored']) {
-      expect([call, count(call, dom)]).toEqual([
-        call,
-        String(summary.filter((row) => row.call === call).length),
-      ]);
-    }
-    expect(summary.filter((row) => row.call === 'no_frame' || row.call === 'empty').length).toBe(2);
-    const nonAcgt = summary.filter((row) => row.nonAcgt > 0).length;
-    expect(nonAcgt).toBeGreaterThan(0);
-    expect(dom).toMatch(new RegExp(`id="warning-non-acgt">${nonAcgt} record`));
-    // the second copy of each of the 12 demo records was renamed
-    expect(dom).toMatch(/id="warning-renamed">12 duplicate id/);
-    expect(dom).toMatch(/id="status">complete \(exit 0\)/);
-    expect(/id="rows-left">([^<]*)</.exec(dom)?.[1]).toMatch(
-      new RegExp(`the other ${summary.length - REPORT_ROWS} are in prediction_summary.tsv`),
-    );
+    await withPage(path.join(run, 'report.html'), async (page) => {
+      const count = (id: string) => page.evaluate<string | null>(textOf(`count-${id}`));
+      expect(await count('records')).toBe(String(summary.length));
+      expect(await count('chunks')).toBe(String(summary.reduce((sum, row) => sum + row.chunks, 0)));
+      expect(await count('frames')).toBe(String(summary.reduce((sum, row) => sum + row.frames, 0)));
+      for (const call of ['virus', 'others', 'no_frame', 'empty', 'not_scored']) {
+        const expected = String(summary.filter((row) => row.call === call).length);
+        expect([call, await count(call)]).toEqual([call, expected]);
+      }
+      expect(summary.filter((row) => row.call === 'no_frame' || row.call === 'empty').length).toBe(2);
+      const nonAcgt = summary.filter((row) => row.nonAcgt > 0).length;
+      expect(nonAcgt).toBeGreaterThan(0);
+      expect(await page.evaluate(textOf('warning-non-acgt'))).toMatch(new RegExp(`^${nonAcgt} record`));
+      // the second copy of each of the 12 demo records was renamed
+      expect(await page.evaluate(textOf('warning-renamed'))).toMatch(/^12 duplicate id/);
+      expect(await page.evaluate(textOf('status'))).toBe('complete (exit 0)');
+      expect(await page.evaluate(textOf('rows-left'))).toContain(
+        `the other ${summary.length - REPORT_ROWS} are in prediction_summary.tsv`,
+      );
+      expect(page.console).toEqual([]);
+    });
   }, 60_000);
 
-  it('holds the top --report-rows records, virus calls first by score; sorting and filtering change the rows', () => {
-    const file = path.join(run, 'report.html');
+  it('holds the top --report-rows records, virus calls first by score; clicks sort, typing filters', async () => {
     const summary = readSummary(run);
     const ranked = summary
       .map((row, order) => ({ ...row, order }))
@@ -140,36 +138,61 @@ describe('report.html', () => {
         return virus || (b.score ?? -1) - (a.score ?? -1) || a.order - b.order;
       })
       .slice(0, REPORT_ROWS);
-    const shown = tableRows(loadPage(file).dom);
-    expect(shown.map((row) => row.id)).toEqual(ranked.map((row) => row.id));
-    expect(shown.map((row) => row.score)).toEqual(ranked.map((row) => (row.score as number).toFixed(4)));
-
-    const ascending = tableRows(loadPage(file, '#sort=score&dir=asc').dom);
-    const expectedAscending = [...ranked].sort((a, b) => (a.score as number) - (b.score as number));
-    expect(ascending.map((row) => row.score)).toEqual(
-      expectedAscending.map((row) => (row.score as number).toFixed(4)),
+    const shownAs = (rows: typeof ranked) =>
+      rows.map((row) => ({ id: row.id, score: (row.score as number).toFixed(4) }));
+    const byScore = [...ranked].sort(
+      (a, b) => (b.score as number) - (a.score as number) || a.order - b.order,
     );
-    expect(ascending.map((row) => row.score)).not.toEqual(shown.map((row) => row.score));
+    await withPage(path.join(run, 'report.html'), async (page) => {
+      expect(await page.evaluate(TABLE_ROWS)).toEqual(shownAs(ranked));
+      // the first click on a number column sorts it high to low, the second low to high
+      await page.evaluate(`document.querySelector('th[data-key="score"]').click()`);
+      expect(await page.evaluate(TABLE_ROWS)).toEqual(shownAs(byScore));
+      await page.evaluate(`document.querySelector('th[data-key="score"]').click()`);
+      const ascending = (await page.evaluate<{ score: string }[]>(TABLE_ROWS)).map((row) => row.score);
+      expect(ascending).toEqual(
+        shownAs(byScore)
+          .map((row) => row.score)
+          .reverse(),
+      );
+      expect(ascending).not.toEqual(shownAs(ranked).map((row) => row.score));
 
-    const filtered = tableRows(loadPage(file, '#id=_contig_').dom);
-    const expectedFiltered = ranked.filter((row) => row.id.includes('_contig_'));
-    expect(expectedFiltered.length).toBeGreaterThan(0);
-    expect(expectedFiltered.length).toBeLessThan(ranked.length);
-    expect(filtered.map((row) => row.id)).toEqual(expectedFiltered.map((row) => row.id));
+      await page.evaluate(typeInto('filter-id', '_contig_'));
+      const contigs = (await page.evaluate<{ id: string }[]>(TABLE_ROWS)).map((row) => row.id);
+      const expected = ranked.filter((row) => row.id.includes('_contig_'));
+      expect(expected.length).toBeGreaterThan(0);
+      expect(expected.length).toBeLessThan(ranked.length);
+      expect([...contigs].sort()).toEqual(expected.map((row) => row.id).sort());
+      expect(contigs).toEqual(
+        [...contigs].sort((a, b) => {
+          const score = (id: string) => ranked.find((row) => row.id === id)?.score as number;
+          return score(a) - score(b);
+        }),
+      );
+      // the view is in the URL: opened again, it shows the same rows
+      const hash = await page.evaluate<string>('location.hash');
+      expect(hash).toMatch(/id=_contig_/);
+      expect(
+        await withPage(path.join(run, 'report.html'), (again) => again.evaluate(TABLE_ROWS), hash),
+      ).toEqual(await page.evaluate(TABLE_ROWS));
 
-    const others = tableRows(loadPage(file, '#call=others').dom);
-    expect(others.map((row) => row.id)).toEqual(
-      ranked.filter((row) => row.call === 'others').map((row) => row.id),
-    );
-  }, 120_000);
+      await page.evaluate(typeInto('filter-id', ''));
+      await page.evaluate(typeInto('filter-call', 'others'));
+      const others = (await page.evaluate<{ id: string }[]>(TABLE_ROWS)).map((row) => row.id);
+      expect(others.length).toBe(2);
+      expect(others.sort()).toEqual(
+        ranked
+          .filter((row) => row.call === 'others')
+          .map((row) => row.id)
+          .sort(),
+      );
+      expect(page.console).toEqual([]);
+    });
+  }, 60_000);
 
-  it("opens a record's chunk track: one segment per scored frame, at its chunk", () => {
+  it("a click on a row opens its chunk track: one segment per scored frame, at its chunk's score", async () => {
     const summary = readSummary(run);
     const record = summary.filter((row) => row.frames > 1).sort((a, b) => (b.score ?? 0) - (a.score ?? 0))[0];
-    const { dom, console } = loadPage(path.join(run, 'report.html'), `#open=${record.id}`);
-    expect(console).toEqual([]);
-    const segments = [...dom.matchAll(/<title>chunk (\d+) \((\d+)-(\d+)\) ([FR][123]): ([\d.]+)<\/title>/g)];
-    expect(segments.length).toBe(record.frames);
     // the frames of prediction_results.txt, read here
     const frames = readFileSync(path.join(run, 'prediction_results.txt'), 'utf8')
       .split('\n')
@@ -179,18 +202,36 @@ describe('report.html', () => {
         const [, chunk, frame] = /_chunk_(\d+)([FR][123])$/.exec(id) as RegExpExecArray;
         return `${chunk} ${frame} ${Number(virus).toFixed(3)}`;
       });
-    expect(segments.map((m) => `${m[1]} ${m[4]} ${m[5]}`).sort()).toEqual(frames.sort());
+    await withPage(path.join(run, 'report.html'), async (page) => {
+      await page.evaluate(
+        `[...document.querySelectorAll('#records tr.row')].find((tr) => tr.querySelector('td.id').textContent === ${JSON.stringify(record.id)}).click()`,
+      );
+      const titles = await page.evaluate<string[]>(
+        `[...document.querySelectorAll('#records tr.track line.frame title')].map((t) => t.textContent)`,
+      );
+      const segments = titles.map((title) => {
+        const [, chunk, frame, score] = /^chunk (\d+) \(\d+-\d+\) ([FR][123]): ([\d.]+)$/.exec(
+          title,
+        ) as RegExpExecArray;
+        return `${chunk} ${frame} ${score}`;
+      });
+      expect(segments.sort()).toEqual(frames.sort());
+      expect(segments.length).toBe(record.frames);
+      expect(page.console).toEqual([]);
+    });
   }, 60_000);
 
   it('rescore rewrites it with the new calls', async () => {
     const copy = path.join(dir, 'rescored');
     cpSync(run, copy, { recursive: true });
     await rescore({ outDir: copy, minScore: 0.51 });
-    const { dom } = loadPage(path.join(copy, 'report.html'));
     const summary = readSummary(copy);
-    expect(count('virus', dom)).toBe(String(summary.filter((row) => row.call === 'virus').length));
-    expect(count('virus', dom)).not.toBe(count('virus', loadPage(path.join(run, 'report.html')).dom));
-    expect(dom).toMatch(/--min-score 0\.51/);
+    const virus = await withPage(path.join(copy, 'report.html'), (page) =>
+      page.evaluate(textOf('count-virus')),
+    );
+    expect(virus).toBe(String(summary.filter((row) => row.call === 'virus').length));
+    expect(virus).not.toBe(String(readSummary(run).filter((row) => row.call === 'virus').length));
+    expect(readFileSync(path.join(copy, 'report.html'), 'utf8')).toMatch(/--min-score 0\.51/);
   }, 60_000);
 });
 
