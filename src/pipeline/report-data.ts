@@ -14,6 +14,8 @@ export const DEFAULT_REPORT_ROWS = 10000;
 const TRACK_BUDGET = 2_500_000;
 /** non-ACGT record ids listed by name (the rest are counted) */
 const LISTED_IDS = 100;
+/** `[0,300,[null,null,null,null,null,null]],` */
+const MIN_CHUNK_CHARACTERS = 40;
 const FRAME_NAMES = ['F1', 'F2', 'F3', 'R1', 'R2', 'R3'];
 
 /** One chunk of a track: its span and the virus score of each of its six frames (null: not kept). */
@@ -155,6 +157,10 @@ export async function readReportData(outDir: string, run: RunRecord, rows: numbe
   }
   let budget = TRACK_BUDGET;
   const tableRows = top.rows.map((row, k): ReportRow => {
+    // a chunk takes at least this many characters: a long genome is left out before it is built
+    if (Math.ceil(row.length / chunkSize) * MIN_CHUNK_CHARACTERS > budget) {
+      return { ...row, id: asText(row.id), track: null };
+    }
     const track = chunkTrack(row.id, row.length, chunkSize, top.frames[k]);
     const size = JSON.stringify(track).length;
     const fits = size <= budget;
