@@ -1,4 +1,4 @@
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readReportData } from '../../src/pipeline/report-data';
@@ -83,4 +83,22 @@ test('a record too long to draw keeps its row without a track, and the file stay
   expect(data.rows[1].track?.[1]).toEqual([300, 600, [0.7, null, null, null, null, null]]);
   await writeRunReport(dir);
   expect(statSync(path.join(dir, 'report.html')).size).toBeLessThan(100_000);
+});
+
+test("a partial run's report says so and names its failed shards; ids are escaped", async () => {
+  const dir = runFolder([
+    ['<b>x</b>', 300, 'virus', [['1F1', 0.1, 0.9]]],
+    ['lost', 300, 'not_scored', []],
+  ]);
+  const failed = { shard: 'shard_00002', code: 'E_OOM', message: 'out of memory' };
+  writeFileSync(
+    path.join(dir, 'run.json'),
+    JSON.stringify({ ...run, complete: false, result: { exitCode: 2, failed: [failed] } }),
+  );
+  await writeRunReport(dir);
+  const html = readFileSync(path.join(dir, 'report.html'), 'utf8');
+  expect(html).toContain('id="status">partial (exit 2): 1 shard(s) failed<');
+  expect(html).toContain('shard shard_00002 failed (E_OOM): out of memory');
+  expect(html).not.toContain('<b>x</b>');
+  expect(html).toContain('"\\u003cb>x\\u003c/b>"');
 });
