@@ -207,6 +207,15 @@ export interface PredictMemoryRun {
   rescorePeakRssMb: number;
 }
 
+/** report.html of a synthesised million-record run: written, its size, and Chromium's load time. */
+export interface RunReportCase extends Repeated {
+  records: number;
+  writeSeconds: number;
+  htmlBytes: number;
+  /** headless Chromium from opening the report to its load event (its table built), median of the repeats */
+  loadSeconds: number;
+}
+
 export interface CudaRun {
   arch: string;
   dtype: Dtype;
@@ -240,6 +249,8 @@ export interface Measurements {
   samples?: SamplesCase[];
   /** absent in results from before this case */
   classifyStream?: ClassifyStreamRun | null;
+  /** absent in results from before this case */
+  runReport?: RunReportCase | null;
 }
 
 export function emptyMeasurements(): Measurements {
@@ -256,5 +267,6 @@ export function emptyMeasurements(): Measurements {
     deterministic: null,
     samples: [],
     classifyStream: null,
+    runReport: null,
   };
 }

@@ -68,6 +68,9 @@ export interface BenchResults {
   predict_parent_rss_slope_mb_per_10k: number | null;
   /** rescore's wall time over predict's, at the largest read count */
   rescore_wall_ratio: number | null;
+  /** Chromium's load time of a million-record run's report.html, seconds over an empty page (median) */
+  report_load_seconds: number | null;
+  report_html_mb: number | null;
   notes: string[];
   sections: Measurements;
 }
@@ -128,6 +131,8 @@ export function buildResults(meta: BenchMeta, measurements: Measurements): Bench
     samples_ratio: measurements.samples?.[0]?.spread.median ?? null,
     samples_separate_ratio: measurements.samples?.[0]?.separateSpread.median ?? null,
     ...predictMemoryKeys(measurements),
+    report_load_seconds: measurements.runReport?.loadSeconds ?? null,
+    report_html_mb: measurements.runReport ? measurements.runReport.htmlBytes / 2 ** 20 : null,
     notes: meta.notes,
     sections: measurements,
   };

@@ -19,6 +19,7 @@ import { measurePredictMemory } from './measures/predict-memory';
 import { measurePythonReference } from './measures/python-reference';
 import { measureSamples } from './measures/samples';
 import { measureClassifyStream } from './measures/classify-stream';
+import { measureRunReport } from './measures/run-report';
 import { measureScaling } from './measures/scaling';
 import { measureTokenizer } from './measures/tokenizer';
 import { randomArchitectures, type RandomArchitecture } from './model-shape';
@@ -40,6 +41,7 @@ const measureNames = [
   'deterministic',
   'samples',
   'classify-stream',
+  'report',
 ] as const;
 type MeasureName = (typeof measureNames)[number];
 
@@ -187,6 +189,11 @@ async function runBench(options: CliOptions): Promise<number> {
     }
   };
 
+  if (selected.has('report')) {
+    await attempt('run report', async () => {
+      measurements.runReport = await measureRunReport(context, repeats);
+    });
+  }
   let scalingFiles: string[] = [];
   if (selected.has('persistent') || selected.has('scaling')) {
     for (const [i, persistentPlan] of plan.persistent.entries()) {

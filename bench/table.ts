@@ -112,6 +112,17 @@ export function summaryRows(results: BenchResults): TableRow[] {
       context: `${count(c.records)} reads, ${count(c.frames)} frames, ${c.models}, ${c.wallSeconds.toFixed(0)} s; RSS ${c.rssMb[c.rssMb.length - 1].toFixed(0)} MiB at the end (${c.rssGrowth.toFixed(2)}x)`,
     });
   }
+  const report = sections.runReport;
+  if (report) {
+    rows.push({
+      figure: `report.html load in Chromium (${report.records.toLocaleString('en')} records)`,
+      value: `${report.spread.median.toFixed(2)} s (min ${report.spread.min.toFixed(2)} s, ${report.spread.runs.length} runs)`,
+      target: '< 2 s',
+      context:
+        `${(report.htmlBytes / 2 ** 20).toFixed(2)} MiB (< 5 MB), written in ${report.writeSeconds.toFixed(1)} s ` +
+        '(synthesised run folder, 3 frames a record)',
+    });
+  }
   const cuda = sections.cuda;
   if (cuda && 'skipped' in cuda)
     rows.push({ figure: 'CUDA', value: 'skipped', target: '', context: cuda.skipped });

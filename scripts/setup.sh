@@ -36,6 +36,9 @@ command -v dot >/dev/null || needed+=(graphviz)
 [ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/slurmdbd ] && [ -x /usr/sbin/munged ] && [ -x /usr/sbin/mariadbd ] || needed+=(slurm-wlm slurmdbd munge mariadb-server)
 # the FASTQ reading bench (bench/fastq-read.ts) compares with seqkit stats
 command -v seqkit >/dev/null || needed+=(seqkit)
+# the run report's browser tests and the README's screenshot; the MultiQC custom-content test
+command -v chromium >/dev/null || needed+=(chromium)
+command -v multiqc >/dev/null || needed+=(multiqc)
 
 if [ ${#needed[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

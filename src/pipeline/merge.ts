@@ -19,6 +19,7 @@ import {
   type RecordCall,
 } from './prediction-files';
 import { RUN_LOG, RUN_RECORD, type RunRecord } from './run-folder';
+import { RUN_REPORT_FILES, writeRunReport } from './run-report';
 import { MANIFEST_HEADER, MANIFEST_INPUT, MANIFEST_RENAME, shardFile } from './split';
 import { viralHitsFile, writeViralHits, type ViralHits } from './viral-hits';
 
@@ -31,8 +32,9 @@ import { viralHitsFile, writeViralHits, type ViralHits } from './viral-hits';
 // manifest, in order, and nothing else. A record never spans shards, so each chunk's Is_Virus comes
 // whole from one shard and the highest-score table only needs re-sorting. Summary columns after the id
 // are copied as they are (the shards must share one header); Length and Call are read for the plot.
-// The merged folder is a whole run: the run's outputs (viral_hits.fa from the inputs split recorded) and
-// a run.json that rescore and readRecordCalls read as they read a predict folder's.
+// The merged folder is a whole run: the run's outputs (viral_hits.fa or .fq from the inputs split
+// recorded, report.html and the MultiQC files) and a run.json that rescore and readRecordCalls read as
+// they read a predict folder's.
 
 export { RUN_RECORD as RUN_FILE } from './run-folder';
 
@@ -391,7 +393,11 @@ export async function mergePredictions(options: MergeOptions): Promise<MergeResu
     files: [...merged.files, ...hits.files],
   });
   const { counts } = merged;
-  return { ...counts, viralHits: hits.count, files: [...merged.files, ...hits.files, RUN_RECORD] };
+  return {
+    ...counts,
+    viralHits: hits.count,
+    files: [...merged.files, ...hits.files, ...RUN_REPORT_FILES, RUN_RECORD],
+  };
 }
 
 /**
@@ -426,7 +432,7 @@ async function writeMergedRecord(options: MergeOptions, run: MergedRun): Promise
     format: 'virnucpro-run/1',
     kind: 'merge',
     fingerprint: { ...fingerprint, inputs: run.head.inputs },
-    files: [...run.files, RUN_LOG],
+    files: [...run.files, ...RUN_REPORT_FILES, RUN_LOG],
     complete: true,
     version: packageVersion(),
     command: options.command ?? null,
@@ -441,6 +447,8 @@ async function writeMergedRecord(options: MergeOptions, run: MergedRun): Promise
       resume: false,
       force: false,
       report: null,
+      // the shards' runs leave the MultiQC files to the merged folder, the one MultiQC should count
+      multiqc: true,
     },
     models: Object.fromEntries(Object.entries(fingerprint).filter(([key]) => key.endsWith(' model'))),
     inputs: run.head.inputs,
@@ -456,6 +464,8 @@ async function writeMergedRecord(options: MergeOptions, run: MergedRun): Promise
     resumed: false,
     counts: run.counts,
   };
+  // the report before run.json: a merged folder with run.json is whole
+  await writeRunReport(options.outDir, record);
   await writeFileAtomic(path.join(options.outDir, RUN_RECORD), `${JSON.stringify(record, null, 2)}\n`);
 }
 

@@ -37,10 +37,17 @@ export interface PredictRunOptions {
   plot?: PlotSelection;
   /** frames per shard file, the unit of embedding work and of resume (default 10000) */
   shardSize?: number;
-  /** write a JSON report of the run here (default none) */
+  /** write a JSON report of the run here (default none); report.html is written regardless */
   report?: string | null;
   /** seconds to wait while another live run holds `outDir` before refusing (default 180) */
   lockWait?: number;
+  /** the records table of report.html holds this many, the best by virus score (default 10000) */
+  reportRows?: number;
+  /**
+   * write the MultiQC custom content (virnucpro_mqc.tsv, virnucpro_calls_mqc.tsv; default true); the
+   * workflow's shard runs turn it off so that only the merged folder is counted
+   */
+  multiqc?: boolean;
 }
 
 /** A one-shot run: the predictor's options and the run's together (`persistent: false` only here). */

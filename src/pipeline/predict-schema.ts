@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { SameType } from '../embed/engine-options';
 import { engineOptionsSchema } from '../embed/options';
 import type { PredictOptions, PredictorOptions, PredictRunOptions } from './predict-options';
+import { DEFAULT_REPORT_ROWS } from './report-data';
 
 // The schema that checks predict's options (internal: the public interface is in predict-options.ts,
 // and a compile-time check keeps the two in step).
@@ -27,6 +28,8 @@ const runShape = {
   shardSize: positiveInt.default(10000),
   report: z.string().nullable().default(null),
   lockWait: z.number().nonnegative().default(180),
+  reportRows: z.number().int().nonnegative().default(DEFAULT_REPORT_ROWS),
+  multiqc: z.boolean().default(true),
 };
 const models = z.string().min(1);
 const resumeOrForce = (o: { resume: boolean; force: boolean }) => !(o.resume && o.force);

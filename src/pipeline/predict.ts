@@ -9,6 +9,7 @@ import { PREDICTION_PLOT } from './plot';
 import type { PredictOptions } from './predict-options';
 import { predictOptionsSchema, type ParsedPredictOptions } from './predict-schema';
 import { writePredictionOutputs } from './predict-outputs';
+import { RUN_REPORT, RUN_REPORT_FILES, writeRunReport } from './run-report';
 import { embedAndClassify, type EmbeddingCounts, type ShardFailure } from './predict-jobs';
 import { checkInputs, nonAcgtWarning } from './check-inputs';
 import { PredictError, PredictInterrupted } from './predict-errors';
@@ -71,6 +72,8 @@ export interface PredictFiles {
   viralHits?: string;
   /** viral_hits.fq: the FASTQ input records called virus, as read (absent when no input is FASTQ) */
   viralHitsFastq?: string;
+  /** report.html: the run report (the MultiQC files beside it are not listed) */
+  report: string;
   /** virnucpro.log: what the CLI printed (absent for library calls) */
   log?: string;
   /** with keepIntermediate: the chunked and identified FASTA files */
@@ -104,6 +107,7 @@ const FINAL_FILES = {
   runRecord: RUN_RECORD,
   viralHits: VIRAL_HITS,
   viralHitsFastq: VIRAL_HITS_FASTQ,
+  report: RUN_REPORT,
 };
 
 function finalFiles(outDir: string, hitsFiles: string[]): PredictFiles {
@@ -132,7 +136,13 @@ function parse(input: PredictOptions): Options {
  * when they are moved out of the work folder.
  */
 function plannedFiles(options: Options, chunkSize: number, resumed: RunRecord | null): string[] {
-  const files = new Set([...Object.values(FINAL_FILES), RUN_LOG, WORK_DIR, ...(resumed?.files ?? [])]);
+  const files = new Set([
+    ...Object.values(FINAL_FILES),
+    ...RUN_REPORT_FILES,
+    RUN_LOG,
+    WORK_DIR,
+    ...(resumed?.files ?? []),
+  ]);
   const add = (names: string[]) => names.forEach((name) => files.add(name));
   if (options.keepIntermediate) {
     for (const input of options.inputs) add(Object.values(intermediateNames(inputStem(input), chunkSize)));
@@ -278,13 +288,16 @@ export async function predictWith(
         frames: prepared.frames,
         shards: prepared.shards.length,
         failedShards: shards.failed.length,
+        renamedIds: prepared.renames.length,
         viralHits,
         calls,
       },
+      renames: prepared.renames.slice(0, 100),
       timings: timings.seconds(),
       engine: pool.settings,
       result,
     };
+    await writeRunReport(folder.dir, finished);
     await folder.writeRecord(finished);
     if (finished.complete) await rm(folder.workDir, { recursive: true, force: true });
     return result;

@@ -19,11 +19,12 @@ import {
 } from './prediction-files';
 import { readRunRecord, readSavedRecords } from './record-calls';
 import { RunFolder, type RunRecord } from './run-folder';
+import { writeRunReport } from './run-report';
 import { ViralHitsWriter, type ViralHits } from './viral-hits';
 
 // `rescore`: a finished run's calls again under another --min-score, from the scores it saved
 // (prediction_results.txt holds every frame's): the highest-score table, the summary, viral_hits.fa / .fq and
-// the plot are rewritten and run.json updated, without embedding anything again. One pass: the saved
+// the plot are rewritten and run.json updated, then the run report, without embedding anything again. One pass: the saved
 // records are read once, in input order, beside the inputs (read once, for viral_hits.fa / .fq, and hashed on
 // the way to prove they are the run's); the highest-score table goes through the same external sort as
 // predict's, so memory stays flat in the number of reads. Nothing is replaced until all of it is made.
@@ -173,6 +174,7 @@ export async function rescore(options: RescoreOptions): Promise<RescoreResult> {
       rescored: { at: new Date().toISOString(), minScore },
       files: [...new Set([...run.files, ...hits.files])],
     });
+    await writeRunReport(outDir);
     return { outDir, minScore, records, calls, viralHits: hits.count, viralHitsFiles: hits.files };
   } finally {
     // a finished run has no work folder: this one held only the sort's scratch files

@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { injectShortWriteVariable } from '../../src/io/atomic-write';
 import { RUN_LOG, RUN_RECORD } from '../../src/pipeline/run-folder';
+import { RUN_REPORT, RUN_REPORT_FILES } from '../../src/pipeline/run-report';
 import { exportTinyModels, runCli } from '../embed/helpers';
 import * as fullDisk from '../io/full-disk';
 
@@ -59,8 +60,26 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function referenceName(name: string): string | null {
   const work = /^\.virnucpro-work\/((dnabert-s|esm2)\/[^/]+\.safetensors)$/.exec(name);
   if (work) return path.join('embeddings', work[1]);
+  if (RUN_REPORT_FILES.includes(name)) return null;
   return name === RUN_FILE || name === RUN_LOG || name.startsWith('.virnucpro-work/') ? null : name;
 }
+
+/**
+ * report.html shows times and the MultiQC files the folder's name, so they are not the reference's
+ * bytes: each present one must be whole (the page closed, the table's last row ended).
+ */
+function expectReportsWhole(out: string): void {
+  for (const name of RUN_REPORT_FILES) {
+    const file = path.join(out, name);
+    if (!existsSync(file)) continue;
+    const text = readFileSync(file, 'utf8');
+    const whole = name === RUN_REPORT ? text.endsWith('</html>\n') : /\n[^#\n][^\n]*\t[^\n]*\n$/.test(text);
+    expect({ name, whole }).toEqual({ name, whole: true });
+  }
+}
+
+const withoutReports = (files: Map<string, Buffer>) =>
+  fullDisk.sizesOf(new Map([...files].filter(([name]) => !RUN_REPORT_FILES.includes(name))));
 
 function expectFullDiskFailure(
   run: { code: number | null; stderr: string },
@@ -70,6 +89,7 @@ function expectFullDiskFailure(
   expect(run.code).toBe(1);
   expect(run.stderr).toMatch(new RegExp(`${escape(full)}/\\S+: the disk is full \\(ENOSPC\\)`));
   fullDisk.expectNothingIncomplete(out, reference, referenceName);
+  expectReportsWhole(out);
 }
 
 async function expectResumeFinishes(out: string, extra: string[] = []): Promise<void> {
@@ -78,8 +98,10 @@ async function expectResumeFinishes(out: string, extra: string[] = []): Promise<
   const files = fullDisk.filesUnder(out);
   files.delete(RUN_FILE);
   files.delete(RUN_LOG);
-  expect(fullDisk.sizesOf(files)).toEqual(fullDisk.sizesOf(reference));
+  expect([...files.keys()].sort()).toEqual([...reference.keys()].sort());
+  expect(withoutReports(files)).toEqual(withoutReports(reference));
   fullDisk.expectNothingIncomplete(out, reference, referenceName);
+  expectReportsWhole(out);
 }
 
 function escape(text: string): string {

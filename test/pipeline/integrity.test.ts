@@ -29,6 +29,9 @@ const FINAL = [
   'prediction_plot.svg',
   'viral_hits.fa',
   'virnucpro.log',
+  'report.html',
+  'virnucpro_mqc.tsv',
+  'virnucpro_calls_mqc.tsv',
 ];
 
 let dir: string;

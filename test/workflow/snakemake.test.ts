@@ -95,6 +95,11 @@ describe('the Snakemake workflow', () => {
     const run = await snakemake(['--cores', '2']);
     if (run.code !== 0) throw new Error(run.output);
     expect(predictedShards(run.output)).toEqual(['shard-001', 'shard-002', 'shard-003']);
+    // MultiQC is to count the run once: the shard folders write no custom content
+    for (const shard of ['shard-001', 'shard-002', 'shard-003']) {
+      expect(existsSync(path.join(out, 'predict', shard, 'virnucpro_mqc.tsv'))).toBe(false);
+      expect(existsSync(path.join(out, 'predict', shard, 'report.html'))).toBe(true);
+    }
 
     const [got, want] = [rows(out, 'prediction_results.txt'), rows(reference, 'prediction_results.txt')];
     expect(got.map(([id, call]) => [id, call])).toEqual(want.map(([id, call]) => [id, call]));

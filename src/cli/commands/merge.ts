@@ -8,7 +8,7 @@ export function registerMergeCommand(program: Command): void {
   const command = program
     .command('merge')
     .description(
-      "merge the predict folders of split's shards into one run folder (the files, viral_hits.fa, run.json), in input order",
+      "merge the predict folders of split's shards into one run folder (the files, viral_hits.fa or .fq, report.html and the MultiQC files, run.json), in input order",
     )
     .argument('<folders...>', 'predict output folders, one per shard')
     .requiredOption('--manifest <file>', "split's manifest.tsv: every record in it must appear exactly once")

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { predict, type PredictHooks, type PredictOptions, type PredictResult } from '../../pipeline/predict';
 import { stopsAllWrites } from '../../io/file-errors';
 import { PredictError, PredictInterrupted } from '../../pipeline/predict-errors';
+import { DEFAULT_REPORT_ROWS } from '../../pipeline/report-data';
 import type { RecordCall } from '../../pipeline/prediction-files';
 import {
   addEngineOptions,
@@ -166,7 +167,20 @@ export function registerPredictCommand(program: Command): void {
   addPlotOptions(command)
     .option('--shard-size <n>', 'frames per embedding file (the unit of resume)', positiveInteger, 10000)
     .option('--no-progress', 'plain log lines instead of progress bars')
-    .option('--report <file>', 'write a JSON report of the run')
+    .option(
+      '--report <file>',
+      'also write a JSON report of the run to this file (report.html is always written)',
+    )
+    .option(
+      '--report-rows <n>',
+      "records in report.html's table, the best by virus score (the rest stay in the TSV files)",
+      nonNegativeInteger,
+      DEFAULT_REPORT_ROWS,
+    )
+    .option(
+      '--no-multiqc',
+      "don't write the MultiQC files (the workflow's shard runs: only the merged folder counts)",
+    )
     .option(
       '--lock-wait <seconds>',
       'wait this long while another live run holds the output folder, then exit 2',
@@ -195,6 +209,8 @@ export function registerPredictCommand(program: Command): void {
         shardSize: o.shardSize,
         report: o.report ?? null,
         lockWait: o.lockWait,
+        reportRows: o.reportRows,
+        multiqc: o.multiqc !== false,
       };
       if (!o.samples) {
         await runPredict(options, o.progress !== false);

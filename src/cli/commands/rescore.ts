@@ -9,7 +9,8 @@ export function registerRescoreCommand(program: Command): void {
     .command('rescore')
     .description(
       "a finished predict run's calls again under another --min-score, from its saved scores (no embedding): " +
-        'rewrites prediction_results_highestscore.csv, prediction_summary.tsv, viral_hits.fa (.fq), the plot and run.json',
+        'rewrites prediction_results_highestscore.csv, prediction_summary.tsv, viral_hits.fa (.fq), the plot, run.json, ' +
+        'report.html and the MultiQC files',
     )
     .argument('<out>', 'the output folder of a finished predict run')
     .addOption(minScoreOption(null).makeOptionMandatory());
