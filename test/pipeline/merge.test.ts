@@ -5,8 +5,8 @@ import path from 'node:path';
 import { mergePredictions, RUN_FILE } from '../../src/pipeline/merge';
 
 // A worked example: two shards' predict folders written by hand, the merged files written by hand.
-// Records b, a, e, B in input order; b and e in shard-001, a and B in shard-002. The summary carries a
-// column predict does not write (GC), which merge must pass through. Code-point order puts 'B' before
+// Records b, a, e, B in input order; b and e in shard-001, a and B in shard-002. The summary carries the
+// Source column, which merge must pass through. Code-point order puts 'B' before
 // 'a' and 'b'. The real predict runs behind a merge are compared in test/workflow.
 
 let dir: string;
@@ -19,12 +19,13 @@ const MANIFEST = [
   'shard-001\te\t0',
   'shard-002\tB\t100',
 ];
-const HEADER = 'Sequence_ID\tLength\tChunks\tFrames_Scored\tMax_Virus_Score\tCall\tGC';
+// with the Source column of a run of several inputs, which merge carries along as it is
+const HEADER = 'Sequence_ID\tLength\tChunks\tFrames_Scored\tMax_Virus_Score\tCall\tNon_ACGT\tSource';
 const SUMMARY = {
-  b: 'b\t300\t1\t2\t0.6\tvirus\t0.51',
-  a: 'a\t400\t2\t2\t0.55\tvirus\t0.40',
-  e: 'e\t0\t0\t0\tNA\tempty\tNA',
-  B: 'B\t100\t1\t1\t0.2\tothers\t0.62',
+  b: 'b\t300\t1\t2\t0.6\tvirus\t0\tone.fa',
+  a: 'a\t400\t2\t2\t0.55\tvirus\t0\tone.fa',
+  e: 'e\t0\t0\t0\tNA\tempty\t0\ttwo.fa',
+  B: 'B\t100\t1\t1\t0.2\tothers\t0\ttwo.fa',
 };
 const RESULTS = {
   b: ['b_chunk_1F1\tvirus\t0.4\t0.6', 'b_chunk_1R2\tothers\t0.7\t0.3'],
@@ -135,7 +136,7 @@ describe('merge', () => {
     expect(svg).toContain('B  (100 nt, others, best ');
   });
 
-  it('writes a whole run folder: viral_hits.fa from the inputs split read, and run.json', async () => {
+  it('writes a whole run folder: viral_hits.fa from the inputs split read, the report, and run.json', async () => {
     const out = path.join(dir, 'whole');
     await mergePredictions({ folders: [first, second], manifest, outDir: out });
     // the records called virus, as the input holds them, wrapped at 60
@@ -169,6 +170,13 @@ describe('merge', () => {
       { path: '/elsewhere/shards/shard-002.fa.gz', sha256: 'def' },
     ]);
     expect(Date.parse(run.ended)).toBeGreaterThanOrEqual(Date.parse(run.started));
+    // the report and the MultiQC files (which the shards' runs leave out) count the whole run
+    expect(run.files).toEqual(
+      expect.arrayContaining(['report.html', 'virnucpro_mqc.tsv', 'virnucpro_calls_mqc.tsv']),
+    );
+    expect(read(out, 'report.html')).toContain('"rows":[["b","one.fa",300,"virus",0.6,');
+    const calls = read(out, 'virnucpro_calls_mqc.tsv').trim().split('\n').slice(-2);
+    expect(calls).toEqual(['Sample\tvirus\tothers\tno_frame\tempty\tnot_scored', 'whole\t2\t1\t0\t1\t0']);
   });
 
   it('draws only the records named by plot ids', async () => {
@@ -215,7 +223,7 @@ describe('merge', () => {
         first,
         writeShard(path.join(dir, 'other-columns'), 'shard-002', {
           records: ['a', 'B'],
-          header: HEADER.replace('\tGC', ''),
+          header: HEADER.replace('\tSource', ''),
           summaryRows: [SUMMARY.a, SUMMARY.B].map((row) => row.replace(/\t[^\t]*$/, '')),
         }),
       ],
