@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../src/native';
 
@@ -10,10 +11,13 @@ test('virnucpro devices --json prints the build and device info of a CPU build',
   expect(info).toMatchObject({ variant: 'cpu', cudaVersion: null, cudaDeviceCount: 0, devices: [] });
   expect(info.torchVersion).toMatch(/^\d+\.\d+\.\d+/);
   expect(info.allocConf).toContain('expandable_segments');
+  const flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1].split(/\s+/) ?? [];
+  expect(info.cpuBf16.native).toBe(flags.includes('avx512_bf16') || flags.includes('amx_bf16'));
 });
 
 test('virnucpro devices prints plain text naming the torch version and variant', () => {
   const text = execFileSync(process.execPath, [CLI, 'devices'], { encoding: 'utf8' });
   expect(text).toMatch(/torch\s+\d+\.\d+/);
   expect(text).toMatch(/variant\s+cpu/);
+  expect(text).toMatch(/cpu bf16\s+(native|emulated|unknown)/);
 });
