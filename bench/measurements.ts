@@ -148,6 +148,34 @@ export interface DeterministicCase extends Repeated, PredictWorkload {
   twoWorkersSpread: Spread;
 }
 
+/**
+ * `embed` end to end against the machine's own matrix-product rate at the same shapes: useful GFLOP/s
+ * (the FLOPs of the real tokens, no padding, over the command's wall time) over the FLOP-weighted rate of
+ * the model's projections, feed-forward and attention products at the engine's batch shapes, timed alone
+ * right before and after the run with every core.
+ */
+export interface EfficiencyCase extends Repeated {
+  arch: string;
+  dtype: Dtype;
+  sequences: number;
+  /** real tokens, specials included */
+  tokens: number;
+  /** forward calls and their rows x width summed, as the bench predicts the engine's batching */
+  batches: number;
+  paddedTokens: number;
+  /** the predicted batches, padded tokens and worker count equal the run's report */
+  shapesMatchReport: boolean;
+  usefulGflop: number;
+  embed: EmbedRun;
+  engineGflops: number;
+  gemmGflopsBefore: number;
+  gemmGflopsAfter: number;
+  /** the mean of the two probes */
+  gemmGflops: number;
+  /** engineGflops / gemmGflops; `spread` is its spread */
+  ratio: number;
+}
+
 export interface MemoryCase {
   arch: string;
   parameterBytes: number;
@@ -198,6 +226,7 @@ export interface Measurements {
   crossFile: CrossFileCase | null;
   dedup: DedupCase | null;
   deterministic: DeterministicCase | null;
+  efficiency: EfficiencyCase[];
 }
 
 export function emptyMeasurements(): Measurements {
@@ -212,5 +241,6 @@ export function emptyMeasurements(): Measurements {
     crossFile: null,
     dedup: null,
     deterministic: null,
+    efficiency: [],
   };
 }

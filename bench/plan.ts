@@ -18,6 +18,15 @@ export interface PredictPlan {
   readLengths: [number, number];
 }
 
+/** The CPU efficiency case of one model shape: sequences of these lengths (DNABERT-S: reads of lengths[1] nt). */
+export interface EfficiencyPlan {
+  arch: RandomArchitecture;
+  sequences: number;
+  lengths: [number, number];
+  /** input files, so that the pool can give every worker a share */
+  files: number;
+}
+
 export interface BenchPlan {
   persistent: PersistentPlan[];
   proteinLengths: [number, number];
@@ -29,6 +38,7 @@ export interface BenchPlan {
   deterministic: PredictPlan;
   /** read counts of the predict memory case, smallest first */
   predictReads: number[];
+  efficiency: EfficiencyPlan[];
   notes: string[];
 }
 
@@ -44,6 +54,11 @@ const fullPlan: BenchPlan = {
   dedup: { esm2: 'esm2_t6_8M', reads: 2000, readLengths: [300, 600] },
   deterministic: { esm2: 'esm2_t6_8M', reads: 2000, readLengths: [300, 600] },
   predictReads: [100_000, 1_000_000],
+  efficiency: [
+    { arch: 'esm2_t12_35M', sequences: 300, lengths: [60, 170], files: 8 },
+    { arch: 'esm2_t30_150M', sequences: 300, lengths: [60, 170], files: 8 },
+    { arch: 'dnabert-s-117M', sequences: 1000, lengths: [300, 300], files: 8 },
+  ],
   notes: [],
 };
 
@@ -56,7 +71,13 @@ const quickPlan: BenchPlan = {
   dedup: { esm2: 'tiny', reads: 2000, readLengths: [300, 600] },
   deterministic: { esm2: 'esm2_t6_8M', reads: 200, readLengths: [300, 600] },
   predictReads: [5_000, 20_000],
+  efficiency: [
+    { arch: 'esm2_t12_35M', sequences: 100, lengths: [60, 170], files: 8 },
+    { arch: 'esm2_t30_150M', sequences: 40, lengths: [60, 170], files: 8 },
+    { arch: 'dnabert-s-117M', sequences: 150, lengths: [300, 300], files: 8 },
+  ],
   notes: [
+    'quick: CPU efficiency on 100 proteins (35M), 40 (150M), 150 reads (DNABERT-S); full: 300, 300, 1,000',
     'quick: predict memory at 5,000 and 20,000 reads (full: 100,000 and 1,000,000; --predict-reads sets them)',
     'quick: persistent vs load-per-file on 20 files x 2 proteins (full: x 25), 8M shape only (full adds 150M)',
     'quick: engine vs Python on 60 proteins (full: 1,000), 8M shape only (full adds 35M)',

@@ -60,6 +60,8 @@ export interface BenchResults {
   predict_worker_peak_rss_mb: number | null;
   /** parent peak RSS at the largest read count over that at the smallest: 1 is flat */
   predict_parent_rss_growth: number | null;
+  /** embed's useful GFLOP/s over the machine's GEMM rate at the same shapes, lowest over shapes and dtypes */
+  cpu_gemm_fraction: number | null;
   notes: string[];
   sections: Measurements;
 }
@@ -110,6 +112,7 @@ export function buildResults(meta: BenchMeta, measurements: Measurements): Bench
     deterministic_ratio: measurements.deterministic?.spread.median ?? null,
     deterministic_2workers_ratio: measurements.deterministic?.twoWorkersSpread.median ?? null,
     ...predictMemoryKeys(measurements),
+    cpu_gemm_fraction: minimum(measurements.efficiency.map((c) => c.spread.median)),
     notes: meta.notes,
     sections: measurements,
   };

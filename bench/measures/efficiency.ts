@@ -1,0 +1,162 @@
+import { stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Dtype } from '../../binding';
+import { cpuTokenBudget } from '../../src/embed/batching';
+import { planWorkerSlots } from '../../src/embed/devices';
+import { engineDefaults } from '../../src/embed/options';
+import { batchGroups } from '../../src/embed/pool';
+import { native, packageRoot } from '../../src/native';
+import type { BenchContext } from '../context';
+import { runEmbedCommand } from '../embed-command';
+import {
+  engineBatchShapes,
+  forwardProducts,
+  mergeProducts,
+  usefulFlops,
+  type MatrixProduct,
+} from '../matrix-products';
+import type { EfficiencyCase } from '../measurements';
+import { pythonCommand, type BenchModel } from '../models';
+import type { EfficiencyPlan } from '../plan';
+import { runMeasured } from '../process-run';
+import { randomProteins, randomReads, seededRandom, writeFastaFile } from '../synthetic';
+
+const gemmScript = path.join(packageRoot(), 'bench', 'python', 'gemm_rate.py');
+
+/** Rate of the products on their own, every core's threads in one process (bench/python/gemm_rate.py). */
+async function gemmGflops(
+  workDir: string,
+  products: MatrixProduct[],
+  dtype: Dtype,
+  threads: number,
+): Promise<number> {
+  const spec = path.join(workDir, `gemm-${dtype}.json`);
+  await writeFile(spec, JSON.stringify({ threads, dtype, products }));
+  const run = await runMeasured(pythonCommand, [gemmScript, spec]);
+  return (JSON.parse(run.stdout) as { gflops: number }).gflops;
+}
+
+/** The sequences of the case, cut into files so that every worker gets a share (the pool groups files). */
+function caseRecords(model: BenchModel, plan: EfficiencyPlan, seed: number) {
+  const random = seededRandom(seed);
+  if (model.shape.kind === 'esm2')
+    return randomProteins(random, plan.sequences, plan.lengths[0], plan.lengths[1], 'p');
+  return randomReads(random, plan.sequences, plan.lengths[1]).map((sequence, i) => ({
+    id: `r${i + 1}`,
+    sequence,
+  }));
+}
+
+/** Token lengths with the specials, from the model's own tokenizer through the addon. */
+async function tokenLengths(model: BenchModel, sequences: string[]): Promise<number[]> {
+  const addon = native();
+  const name = `efficiency-${model.arch}`;
+  const kind = model.shape.kind === 'esm2' ? 'esm' : 'hf';
+  addon.loadTokenizer(name, kind, model.manifest.tokenizerPath ?? '');
+  const { offsets } = await addon.tokenize(name, sequences);
+  return Array.from({ length: sequences.length }, (_, i) => offsets[i + 1] - offsets[i]);
+}
+
+/**
+ * One repeat: the machine's rate on the model's own matrix products at the engine's batch shapes, then
+ * `virnucpro embed` end to end with the engine's defaults (and `--dtype`), then that rate again; the
+ * denominator is the mean of the two rates around the run.
+ */
+export async function measureEfficiency(
+  context: BenchContext,
+  model: BenchModel,
+  plan: EfficiencyPlan,
+  dtype: Dtype,
+): Promise<Omit<EfficiencyCase, 'spread'>> {
+  const dir = path.join(context.workDir, `efficiency-${model.arch}-${dtype}`);
+  const records = caseRecords(model, plan, context.seed + 5);
+  const files: string[] = [];
+  const perFile = Math.ceil(records.length / plan.files);
+  for (let f = 0; f < plan.files; f++) {
+    const file = path.join(dir, 'inputs', `part_${f + 1}.fa`);
+    await writeFastaFile(file, records.slice(f * perFile, (f + 1) * perFile));
+    files.push(file);
+  }
+  const lengths = await tokenLengths(
+    model,
+    records.map((record) => record.sequence),
+  );
+  const fileLengths = files.map((_, f) => lengths.slice(f * perFile, (f + 1) * perFile));
+  const fileBytes = await Promise.all(files.map(async (file) => (await stat(file)).size));
+
+  context.log(
+    `efficiency ${model.arch} ${dtype}: ${records.length} sequences in ${files.length} files, GEMM probe, embed, probe`,
+  );
+  const shapesFor = (workers: number) => {
+    const groups = batchGroups(
+      files.map((_, f) => f),
+      (f) => ({
+        id: String(f),
+        kind: 'embed',
+        input: files[f],
+        output: '',
+        model: model.dir,
+        fingerprint: '',
+      }),
+      (f) => fileBytes[f],
+      { workers, persistent: true },
+    );
+    return [...groups.values()].flatMap((members) =>
+      engineBatchShapes(
+        members.flatMap((f) => fileLengths[f]),
+        cpuTokenBudget,
+      ),
+    );
+  };
+  const extraArgs = dtype === 'fp32' ? [] : ['--dtype', dtype];
+  const embed = () =>
+    runEmbedCommand({
+      label: `embed ${dtype}, engine defaults`,
+      modelDir: model.dir,
+      files,
+      outDir: path.join(dir, 'out'),
+      workers: null,
+      persistent: true,
+      cores: context.cores,
+      secondsPerLoad: null,
+      extraArgs,
+    });
+  const products = (shapes: [number, number][]) =>
+    mergeProducts(shapes.flatMap(([rows, width]) => forwardProducts(model.shape, rows, width)));
+
+  // the engine's own worker count for these options, as the pool will plan it; the report confirms it
+  const workers = planWorkerSlots('cpu', engineDefaults.workers, dtype).length;
+  const shapes = shapesFor(workers);
+  const before = await gemmGflops(dir, products(shapes), dtype, context.cores);
+  const timed = await embed();
+  const after = await gemmGflops(dir, products(shapes), dtype, context.cores);
+  const predictedPadded = shapes.reduce((sum, [rows, width]) => sum + rows * width, 0);
+  const shapesMatchReport =
+    timed.workerCount === workers &&
+    shapes.length === timed.batches &&
+    predictedPadded === timed.paddedTokens;
+
+  const useful = usefulFlops(model.shape, lengths);
+  const engineGflops = useful / timed.run.wallSeconds / 1e9;
+  const gemm = (before + after) / 2;
+  context.log(
+    `  embed ${timed.run.wallSeconds.toFixed(1)} s = ${engineGflops.toFixed(1)} useful GFLOP/s; ` +
+      `GEMM ${before.toFixed(1)} / ${after.toFixed(1)} GFLOP/s; ratio ${(engineGflops / gemm).toFixed(3)}`,
+  );
+  return {
+    arch: model.arch,
+    dtype,
+    sequences: records.length,
+    tokens: lengths.reduce((a, b) => a + b, 0),
+    batches: shapes.length,
+    paddedTokens: predictedPadded,
+    shapesMatchReport,
+    usefulGflop: useful / 1e9,
+    embed: timed.run,
+    engineGflops,
+    gemmGflopsBefore: before,
+    gemmGflopsAfter: after,
+    gemmGflops: gemm,
+    ratio: engineGflops / gemm,
+  };
+}
