@@ -3,7 +3,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { removeTemporaries } from '../io/atomic-write';
 import { embeddingsFileState } from '../io/embeddings-file';
-import { planWorkerSlots, type WorkerSlot } from './devices';
+import { modelFolderBytes, planWorkerSlots, type WorkerSlot } from './devices';
 import { readEmbeddingManifest } from './embedding-model';
 import type { ErrorPayload } from './job-errors';
 import type { Job, JobErrorCode, JobResult, JobStats } from './jobs';
@@ -153,6 +153,7 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
       config.dtype,
       config.threads,
       config.deterministic,
+      modelFolderBytes([...config.models, config.classifier]),
     ).map((plan, index) => ({
       index,
       plan,

@@ -89,7 +89,7 @@ describe('createEmbeddingPool', () => {
       id: `p${r}`,
       sequence: randomSequence(random, proteinAlphabet, 10, 30),
     }));
-    const pool = createEmbeddingPool({ models: [models.dnabert, models.esm2] });
+    const pool = createEmbeddingPool({ models: [models.dnabert, models.esm2], workers: 1 });
     try {
       await expect(pool.embedFiles([], dir)).rejects.toThrow(/say which one/);
       // two runs at once on one pool, as predict does
