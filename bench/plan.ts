@@ -73,11 +73,11 @@ const quickPlan: BenchPlan = {
   predictReads: [5_000, 20_000],
   efficiency: [
     { arch: 'esm2_t12_35M', sequences: 100, lengths: [60, 170], files: 8 },
-    { arch: 'esm2_t30_150M', sequences: 40, lengths: [60, 170], files: 8 },
-    { arch: 'dnabert-s-117M', sequences: 150, lengths: [300, 300], files: 8 },
+    { arch: 'esm2_t30_150M', sequences: 24, lengths: [60, 170], files: 8 },
+    { arch: 'dnabert-s-117M', sequences: 96, lengths: [300, 300], files: 8 },
   ],
   notes: [
-    'quick: CPU efficiency on 100 proteins (35M), 40 (150M), 150 reads (DNABERT-S); full: 300, 300, 1,000',
+    'quick: CPU efficiency on 100 proteins (35M), 24 (150M), 96 reads (DNABERT-S); full: 300, 300, 1,000',
     'quick: predict memory at 5,000 and 20,000 reads (full: 100,000 and 1,000,000; --predict-reads sets them)',
     'quick: persistent vs load-per-file on 20 files x 2 proteins (full: x 25), 8M shape only (full adds 150M)',
     'quick: engine vs Python on 60 proteins (full: 1,000), 8M shape only (full adds 35M)',

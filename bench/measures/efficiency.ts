@@ -2,7 +2,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Dtype } from '../../binding';
 import { cpuTokenBudget } from '../../src/embed/batching';
-import { planWorkerSlots } from '../../src/embed/devices';
+import { modelFolderBytes, planWorkerSlots } from '../../src/embed/devices';
 import { engineDefaults } from '../../src/embed/options';
 import { batchGroups } from '../../src/embed/pool';
 import { native, packageRoot } from '../../src/native';
@@ -23,17 +23,23 @@ import { randomProteins, randomReads, seededRandom, writeFastaFile } from '../sy
 
 const gemmScript = path.join(packageRoot(), 'bench', 'python', 'gemm_rate.py');
 
-/** Rate of the products on their own, every core's threads in one process (bench/python/gemm_rate.py). */
+/**
+ * The machine's rate on the products alone, in the engine's layout: `workers` processes of `threads`
+ * intra-op threads each, at once, each timing every product (bench/python/gemm_rate.py); their rates
+ * add up. A busy machine slows the probe as it slows the engine.
+ */
 async function gemmGflops(
   workDir: string,
   products: MatrixProduct[],
   dtype: Dtype,
-  threads: number,
+  layout: { workers: number; threads: number },
 ): Promise<number> {
   const spec = path.join(workDir, `gemm-${dtype}.json`);
-  await writeFile(spec, JSON.stringify({ threads, dtype, products }));
-  const run = await runMeasured(pythonCommand, [gemmScript, spec]);
-  return (JSON.parse(run.stdout) as { gflops: number }).gflops;
+  await writeFile(spec, JSON.stringify({ threads: layout.threads, dtype, products }));
+  const runs = await Promise.all(
+    Array.from({ length: layout.workers }, () => runMeasured(pythonCommand, [gemmScript, spec])),
+  );
+  return runs.reduce((sum, run) => sum + (JSON.parse(run.stdout) as { gflops: number }).gflops, 0);
 }
 
 /** The sequences of the case, cut into files so that every worker gets a share (the pool groups files). */
@@ -60,7 +66,8 @@ async function tokenLengths(model: BenchModel, sequences: string[]): Promise<num
 /**
  * One repeat: the machine's rate on the model's own matrix products at the engine's batch shapes, then
  * `virnucpro embed` end to end with the engine's defaults (and `--dtype`), then that rate again; the
- * denominator is the mean of the two rates around the run.
+ * denominator is the mean of the two rates around the run. The probe runs in the engine's worker and
+ * thread layout, so the useful work is compared with what the same processes could multiply.
  */
 export async function measureEfficiency(
   context: BenchContext,
@@ -125,11 +132,20 @@ export async function measureEfficiency(
     mergeProducts(shapes.flatMap(([rows, width]) => forwardProducts(model.shape, rows, width)));
 
   // the engine's own worker count for these options, as the pool will plan it; the report confirms it
-  const workers = planWorkerSlots('cpu', engineDefaults.workers, dtype).length;
+  const slots = planWorkerSlots(
+    'cpu',
+    engineDefaults.workers,
+    dtype,
+    engineDefaults.threads,
+    false,
+    modelFolderBytes([model.dir]),
+  );
+  const workers = slots.length;
+  const layout = { workers, threads: slots[0].threads ?? context.cores };
   const shapes = shapesFor(workers);
-  const before = await gemmGflops(dir, products(shapes), dtype, context.cores);
+  const before = await gemmGflops(dir, products(shapes), dtype, layout);
   const timed = await embed();
-  const after = await gemmGflops(dir, products(shapes), dtype, context.cores);
+  const after = await gemmGflops(dir, products(shapes), dtype, layout);
   const predictedPadded = shapes.reduce((sum, [rows, width]) => sum + rows * width, 0);
   const shapesMatchReport =
     timed.workerCount === workers &&
