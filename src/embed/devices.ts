@@ -53,7 +53,7 @@ export const cpuWorkerOverheadBytes = 512 * 2 ** 20;
 
 /**
  * CPU workers when none are asked for: one per core, each single-threaded (measured faster than one
- * worker with every core: 1.42x on the ESM-2 8M shape, 1.33x on the 35M one, docs/benchmarks.md; the
+ * worker with every core: 1.42x on the ESM-2 8M shape, 1.62x (1.33x-1.68x) on the 35M one, docs/benchmarks.md; the
  * small per-head attention products gain nothing from several threads). Fewer where memory is short:
  * every worker holds its own copy of the models (`modelBytes`, their files' sizes), and together they
  * take at most three quarters of the available memory.
