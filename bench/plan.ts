@@ -23,8 +23,6 @@ export interface EfficiencyPlan {
   arch: RandomArchitecture;
   sequences: number;
   lengths: [number, number];
-  /** input files, so that the pool can give every worker a share */
-  files: number;
 }
 
 export interface BenchPlan {
@@ -55,9 +53,9 @@ const fullPlan: BenchPlan = {
   deterministic: { esm2: 'esm2_t6_8M', reads: 2000, readLengths: [300, 600] },
   predictReads: [100_000, 1_000_000],
   efficiency: [
-    { arch: 'esm2_t12_35M', sequences: 300, lengths: [60, 170], files: 8 },
-    { arch: 'esm2_t30_150M', sequences: 300, lengths: [60, 170], files: 8 },
-    { arch: 'dnabert-s-117M', sequences: 1000, lengths: [300, 300], files: 8 },
+    { arch: 'esm2_t12_35M', sequences: 300, lengths: [60, 170] },
+    { arch: 'esm2_t30_150M', sequences: 300, lengths: [60, 170] },
+    { arch: 'dnabert-s-117M', sequences: 1000, lengths: [300, 300] },
   ],
   notes: [],
 };
@@ -72,9 +70,9 @@ const quickPlan: BenchPlan = {
   deterministic: { esm2: 'esm2_t6_8M', reads: 200, readLengths: [300, 600] },
   predictReads: [5_000, 20_000],
   efficiency: [
-    { arch: 'esm2_t12_35M', sequences: 100, lengths: [60, 170], files: 8 },
-    { arch: 'esm2_t30_150M', sequences: 24, lengths: [60, 170], files: 8 },
-    { arch: 'dnabert-s-117M', sequences: 96, lengths: [300, 300], files: 8 },
+    { arch: 'esm2_t12_35M', sequences: 100, lengths: [60, 170] },
+    { arch: 'esm2_t30_150M', sequences: 24, lengths: [60, 170] },
+    { arch: 'dnabert-s-117M', sequences: 96, lengths: [300, 300] },
   ],
   notes: [
     'quick: CPU efficiency on 100 proteins (35M), 24 (150M), 96 reads (DNABERT-S); full: 300, 300, 1,000',

@@ -1,10 +1,9 @@
-import { stat, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Dtype } from '../../binding';
 import { cpuTokenBudget } from '../../src/embed/batching';
 import { modelFolderBytes, planWorkerSlots } from '../../src/embed/devices';
 import { engineDefaults } from '../../src/embed/options';
-import { batchGroups } from '../../src/embed/pool';
 import { native, packageRoot } from '../../src/native';
 import type { BenchContext } from '../context';
 import { runEmbedCommand } from '../embed-command';
@@ -77,9 +76,22 @@ export async function measureEfficiency(
 ): Promise<Omit<EfficiencyCase, 'spread'>> {
   const dir = path.join(context.workDir, `efficiency-${model.arch}-${dtype}`);
   const records = caseRecords(model, plan, context.seed + 5);
+  // the engine's own worker count for these options, as the pool will plan it; the report confirms it
+  const slots = planWorkerSlots(
+    'cpu',
+    engineDefaults.workers,
+    dtype,
+    engineDefaults.threads,
+    false,
+    modelFolderBytes([model.dir]),
+  );
+  const workers = slots.length;
+  const layout = { workers, threads: slots[0].threads ?? context.cores };
+  // One file per worker: the pool makes each its own batch group, so every worker batches exactly one
+  // file's sequences and the batch shapes follow from the file alone.
   const files: string[] = [];
-  const perFile = Math.ceil(records.length / plan.files);
-  for (let f = 0; f < plan.files; f++) {
+  const perFile = Math.ceil(records.length / workers);
+  for (let f = 0; f < workers; f++) {
     const file = path.join(dir, 'inputs', `part_${f + 1}.fa`);
     await writeFastaFile(file, records.slice(f * perFile, (f + 1) * perFile));
     files.push(file);
@@ -88,33 +100,13 @@ export async function measureEfficiency(
     model,
     records.map((record) => record.sequence),
   );
-  const fileLengths = files.map((_, f) => lengths.slice(f * perFile, (f + 1) * perFile));
-  const fileBytes = await Promise.all(files.map(async (file) => (await stat(file)).size));
+  const shapes = files.flatMap((_, f) =>
+    engineBatchShapes(lengths.slice(f * perFile, (f + 1) * perFile), cpuTokenBudget),
+  );
 
   context.log(
     `efficiency ${model.arch} ${dtype}: ${records.length} sequences in ${files.length} files, GEMM probe, embed, probe`,
   );
-  const shapesFor = (workers: number) => {
-    const groups = batchGroups(
-      files.map((_, f) => f),
-      (f) => ({
-        id: String(f),
-        kind: 'embed',
-        input: files[f],
-        output: '',
-        model: model.dir,
-        fingerprint: '',
-      }),
-      (f) => fileBytes[f],
-      { workers, persistent: true },
-    );
-    return [...groups.values()].flatMap((members) =>
-      engineBatchShapes(
-        members.flatMap((f) => fileLengths[f]),
-        cpuTokenBudget,
-      ),
-    );
-  };
   const extraArgs = dtype === 'fp32' ? [] : ['--dtype', dtype];
   const embed = () =>
     runEmbedCommand({
@@ -131,18 +123,6 @@ export async function measureEfficiency(
   const products = (shapes: [number, number][]) =>
     mergeProducts(shapes.flatMap(([rows, width]) => forwardProducts(model.shape, rows, width)));
 
-  // the engine's own worker count for these options, as the pool will plan it; the report confirms it
-  const slots = planWorkerSlots(
-    'cpu',
-    engineDefaults.workers,
-    dtype,
-    engineDefaults.threads,
-    false,
-    modelFolderBytes([model.dir]),
-  );
-  const workers = slots.length;
-  const layout = { workers, threads: slots[0].threads ?? context.cores };
-  const shapes = shapesFor(workers);
   const before = await gemmGflops(dir, products(shapes), dtype, layout);
   const timed = await embed();
   const after = await gemmGflops(dir, products(shapes), dtype, layout);
