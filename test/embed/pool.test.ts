@@ -127,7 +127,8 @@ describe('cross-file batching', () => {
       writeFasta(path.join(dir, `part${f}.faa`), records.slice(f * 25, (f + 1) * 25)),
     );
     const statsOf = async (files: string[], out: string) => {
-      const pool = createEmbeddingPool({ models: [models.esm2] });
+      // one worker: both runs batch every file together
+      const pool = createEmbeddingPool({ models: [models.esm2], workers: 1 });
       try {
         const result = await pool.embedFiles(files, path.join(dir, out));
         expect(result.failed).toEqual([]);
@@ -220,7 +221,7 @@ describe('rerun after an interruption', () => {
         })),
       ),
     );
-    const pool = createEmbeddingPool({ models: [models.esm2], tokensPerBatch: 900 });
+    const pool = createEmbeddingPool({ models: [models.esm2], tokensPerBatch: 900, workers: 1 });
     try {
       const out = path.join(dir, 'out');
       await pool.embedFiles(files, out);
