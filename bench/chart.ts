@@ -70,6 +70,8 @@ function ratioData(results: BenchResults): RatioDatum[] {
         'lower',
       ),
     );
+  for (const e of sections.efficiency ?? [])
+    data.push(ratio(`embed vs GEMM rate, ${shortArch(e.arch)} ${e.dtype}`, e.spread.median, 0.7));
   if (dedup) data.push(ratio('predict, reads + shuffled copy vs once', dedup.spread.median, 1.1, 'lower'));
   if (deterministic) {
     data.push(ratio('--deterministic 1 worker vs default', deterministic.spread.median, 1.25, 'lower'));

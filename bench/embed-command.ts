@@ -9,12 +9,15 @@ export interface EmbedCommand {
   modelDir: string;
   files: string[];
   outDir: string;
-  workers: number;
+  /** null: the engine's default */
+  workers: number | null;
   persistent: boolean;
   /** the machine's cores divided between workers, as the pool does */
   cores: number;
   /** seconds one model load takes in a fresh process, to turn load counts into seconds */
   secondsPerLoad: number | null;
+  /** more `embed` options (--dtype bf16) */
+  extraArgs?: string[];
 }
 
 interface EmbedReport {
@@ -26,6 +29,7 @@ interface EmbedReport {
     wallSeconds: number;
     batches: number;
     paddedTokens: number;
+    workers: unknown[];
   };
   failed: unknown[];
 }
@@ -37,6 +41,8 @@ export interface EmbedCommandResult {
   /** forward calls and the padded tokens they ran (rows x width summed), from the pool's stats */
   batches: number;
   paddedTokens: number;
+  /** worker processes the pool ran */
+  workerCount: number;
 }
 
 /** Runs `virnucpro embed` as a user would, from a clean output folder, and reads its --report. */
@@ -45,8 +51,10 @@ export async function runEmbedCommand(command: EmbedCommand): Promise<EmbedComma
   const report = `${command.outDir}.report.json`;
   const cli = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
   const args = [cli, 'embed', '--model', command.modelDir, '-o', command.outDir, '--devices', 'cpu'];
-  args.push('--workers', String(command.workers), '--report', report);
+  if (command.workers !== null) args.push('--workers', String(command.workers));
+  args.push('--report', report);
   if (!command.persistent) args.push('--no-persistent-models');
+  args.push(...(command.extraArgs ?? []));
   const measured = await runMeasured(process.execPath, [...args, ...command.files]);
   const parsed = JSON.parse(await readFile(report, 'utf8')) as EmbedReport;
   if (parsed.failed.length > 0)
@@ -57,10 +65,11 @@ export async function runEmbedCommand(command: EmbedCommand): Promise<EmbedComma
     poolWallSeconds: stats.wallSeconds,
     batches: stats.batches,
     paddedTokens: stats.paddedTokens,
+    workerCount: stats.workers.length,
     run: {
       label: command.label,
-      workers: command.workers,
-      threadsPerWorker: Math.max(1, Math.floor(command.cores / command.workers)),
+      workers: stats.workers.length,
+      threadsPerWorker: Math.max(1, Math.floor(command.cores / stats.workers.length)),
       wallSeconds: measured.wallSeconds,
       cpuSeconds: measured.cpuSeconds,
       modelLoads: stats.modelLoads,

@@ -183,6 +183,34 @@ export interface ClassifyStreamRun {
   heapGrowth?: number;
 }
 
+/**
+ * `embed` end to end against the machine's own matrix-product rate at the same shapes: useful GFLOP/s
+ * (the FLOPs of the real tokens, no padding, over the command's wall time) over the FLOP-weighted rate of
+ * the model's projections, feed-forward and attention products at the engine's batch shapes, timed alone
+ * right before and after the run with every core.
+ */
+export interface EfficiencyCase extends Repeated {
+  arch: string;
+  dtype: Dtype;
+  sequences: number;
+  /** real tokens, specials included */
+  tokens: number;
+  /** forward calls and their rows x width summed, as the bench predicts the engine's batching */
+  batches: number;
+  paddedTokens: number;
+  /** the predicted batches, padded tokens and worker count equal the run's report */
+  shapesMatchReport: boolean;
+  usefulGflop: number;
+  embed: EmbedRun;
+  engineGflops: number;
+  gemmGflopsBefore: number;
+  gemmGflopsAfter: number;
+  /** the mean of the two probes */
+  gemmGflops: number;
+  /** engineGflops / gemmGflops; `spread` is its spread */
+  ratio: number;
+}
+
 export interface MemoryCase {
   arch: string;
   parameterBytes: number;
@@ -251,6 +279,7 @@ export interface Measurements {
   classifyStream?: ClassifyStreamRun | null;
   /** absent in results from before this case */
   runReport?: RunReportCase | null;
+  efficiency: EfficiencyCase[];
 }
 
 export function emptyMeasurements(): Measurements {
@@ -268,5 +297,6 @@ export function emptyMeasurements(): Measurements {
     samples: [],
     classifyStream: null,
     runReport: null,
+    efficiency: [],
   };
 }

@@ -26,6 +26,13 @@ export interface PredictPlan {
   readLengths: [number, number];
 }
 
+/** The CPU efficiency case of one model shape: sequences of these lengths (DNABERT-S: reads of lengths[1] nt). */
+export interface EfficiencyPlan {
+  arch: RandomArchitecture;
+  sequences: number;
+  lengths: [number, number];
+}
+
 export interface BenchPlan {
   persistent: PersistentPlan[];
   proteinLengths: [number, number];
@@ -40,6 +47,7 @@ export interface BenchPlan {
   classifyStream: number;
   /** read counts of the predict memory case, smallest first */
   predictReads: number[];
+  efficiency: EfficiencyPlan[];
   notes: string[];
 }
 
@@ -60,6 +68,11 @@ const fullPlan: BenchPlan = {
   ],
   classifyStream: 200_000,
   predictReads: [100_000, 1_000_000],
+  efficiency: [
+    { arch: 'esm2_t12_35M', sequences: 300, lengths: [60, 170] },
+    { arch: 'esm2_t30_150M', sequences: 300, lengths: [60, 170] },
+    { arch: 'dnabert-s-117M', sequences: 1000, lengths: [300, 300] },
+  ],
   notes: [],
 };
 
@@ -77,9 +90,15 @@ const quickPlan: BenchPlan = {
   ],
   classifyStream: 20_000,
   predictReads: [5_000, 20_000],
+  efficiency: [
+    { arch: 'esm2_t12_35M', sequences: 100, lengths: [60, 170] },
+    { arch: 'esm2_t30_150M', sequences: 24, lengths: [60, 170] },
+    { arch: 'dnabert-s-117M', sequences: 96, lengths: [300, 300] },
+  ],
   notes: [
     'quick: classify stream of 20,000 reads (full: 200,000)',
     'quick: samples with the ESM-2 35M shape at 20 x 5 reads (full: 20 x 150)',
+    'quick: CPU efficiency on 100 proteins (35M), 24 (150M), 96 reads (DNABERT-S); full: 300, 300, 1,000',
     'quick: predict memory at 5,000 and 20,000 reads (full: 100,000 and 1,000,000; --predict-reads sets them)',
     'quick: persistent vs load-per-file on 20 files x 2 proteins (full: x 25), 8M shape only (full adds 150M)',
     'quick: engine vs Python on 60 proteins (full: 1,000), 8M shape only (full adds 35M)',

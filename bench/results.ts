@@ -71,6 +71,8 @@ export interface BenchResults {
   /** Chromium's load time of a million-record run's report.html, seconds over an empty page (median) */
   report_load_seconds: number | null;
   report_html_mb: number | null;
+  /** embed's useful GFLOP/s over the machine's GEMM rate at the same shapes, lowest over shapes and dtypes */
+  cpu_gemm_fraction: number | null;
   notes: string[];
   sections: Measurements;
 }
@@ -133,6 +135,7 @@ export function buildResults(meta: BenchMeta, measurements: Measurements): Bench
     ...predictMemoryKeys(measurements),
     report_load_seconds: measurements.runReport?.loadSeconds ?? null,
     report_html_mb: measurements.runReport ? measurements.runReport.htmlBytes / 2 ** 20 : null,
+    cpu_gemm_fraction: minimum(measurements.efficiency.map((c) => c.spread.median)),
     notes: meta.notes,
     sections: measurements,
   };

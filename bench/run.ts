@@ -14,6 +14,7 @@ import { measureCrossFile } from './measures/cross-file';
 import { measureCuda } from './measures/cuda';
 import { measureDedup } from './measures/dedup';
 import { measureDeterministic } from './measures/deterministic';
+import { measureEfficiency } from './measures/efficiency';
 import { measurePersistent } from './measures/persistent';
 import { measurePredictMemory } from './measures/predict-memory';
 import { measurePythonReference } from './measures/python-reference';
@@ -42,6 +43,7 @@ const measureNames = [
   'samples',
   'classify-stream',
   'report',
+  'efficiency',
 ] as const;
 type MeasureName = (typeof measureNames)[number];
 
@@ -110,6 +112,7 @@ function restrictShapes(plan: BenchPlan, shapes: RandomArchitecture[] | undefine
     ...plan,
     persistent: plan.persistent.filter((p) => shapes.includes(p.arch)),
     python: { ...plan.python, archs: plan.python.archs.filter((arch) => shapes.includes(arch)) },
+    efficiency: plan.efficiency.filter((e) => shapes.includes(e.arch)),
     notes: [...plan.notes, `model shapes limited to ${shapes.join(', ')}`],
   };
 }
@@ -329,6 +332,21 @@ async function runBench(options: CliOptions): Promise<number> {
       measurements.classifyStream = await measureClassifyStream(context, models, plan.classifyStream);
     });
   }
+  if (selected.has('efficiency')) {
+    for (const efficiencyPlan of plan.efficiency) {
+      for (const dtype of ['fp32', 'bf16'] as const) {
+        await attempt(`efficiency ${efficiencyPlan.arch} ${dtype}`, async () => {
+          const benchModel = await model(efficiencyPlan.arch);
+          const { representative, spread: ratios } = await repeatMeasure(
+            repeats,
+            (repeat) => measureEfficiency(inRepeat(repeat), benchModel, efficiencyPlan, dtype),
+            (outcome) => outcome.ratio,
+          );
+          measurements.efficiency.push({ ...representative, spread: ratios });
+        });
+      }
+    }
+  }
   if (selected.has('cuda')) {
     await attempt('cuda', async () => {
       measurements.cuda = options.cudaResults
@@ -382,7 +400,11 @@ const program = new Command('bench')
   )
   .option('--models <dir>', 'exported random models, kept between runs (default: <work>/models)')
   .option('--out <dir>', 'where the results JSON and SVG go', path.join(packageRoot(), 'bench', 'results'))
-  .option('--shapes <list>', 'only these model shapes in the persistent and Python comparisons', shapeList)
+  .option(
+    '--shapes <list>',
+    'only these model shapes in the persistent, Python and efficiency comparisons',
+    shapeList,
+  )
   .option(
     '--predict-reads <list>',
     'read counts of the predict memory case (default 100000,1000000; quick 5000,20000)',

@@ -123,6 +123,18 @@ export function summaryRows(results: BenchResults): TableRow[] {
         '(synthesised run folder, 3 frames a record)',
     });
   }
+  for (const e of sections.efficiency ?? []) {
+    rows.push({
+      figure: `embed / GEMM rate (${e.arch} ${e.dtype})`,
+      value: ratioValue(e.spread, 3).replace(/x/g, ''),
+      target: '>= 0.70',
+      context:
+        `${e.sequences} sequences, ${count(e.tokens)} tokens, ${e.embed.workers} worker(s) x ${e.embed.threadsPerWorker}: ` +
+        `${e.embed.wallSeconds.toFixed(1)} s = ${e.engineGflops.toFixed(1)} useful GFLOP/s; GEMM ` +
+        `${e.gemmGflopsBefore.toFixed(1)} / ${e.gemmGflopsAfter.toFixed(1)} GFLOP/s before / after; ` +
+        `${e.batches} batches, ${count(e.paddedTokens)} padded tokens${e.shapesMatchReport ? '' : " (NOT the report's)"}`,
+    });
+  }
   const cuda = sections.cuda;
   if (cuda && 'skipped' in cuda)
     rows.push({ figure: 'CUDA', value: 'skipped', target: '', context: cuda.skipped });

@@ -2,8 +2,10 @@ import { chunkRecord } from '../src/pipeline/chunk';
 import { identifyFrames } from '../src/pipeline/translate';
 import { chartSpec } from '../bench/chart';
 import { peakTflops } from '../bench/device-peaks';
+import { engineBatchShapes, forwardProducts, mergeProducts, usefulFlops } from '../bench/matrix-products';
 import type {
   BatchedEmbedRun,
+  EfficiencyCase,
   EmbedRun,
   Measurements,
   PersistentCase,
@@ -383,5 +385,76 @@ describe('FLOP and parameter counts', () => {
     expect(peakTflops('NVIDIA H200', 'bf16')).toBe(989);
     expect(peakTflops('NVIDIA H200', 'fp32')).toBe(67);
     expect(peakTflops('Some Future GPU', 'bf16')).toBeNull();
+  });
+});
+
+describe('CPU efficiency case', () => {
+  const esm35 = randomArchitectures.esm2_t12_35M;
+  const dnabert = randomArchitectures['dnabert-s-117M'];
+
+  it("lists a forward's matrix products per layer at the model's head size", () => {
+    // 2 rows x 10 columns = 20 tokens; ESM-2 35M: dim 480, 20 heads of 24, 12 layers
+    expect(forwardProducts(esm35, 2, 10)).toEqual([
+      { batch: 1, m: 20, k: 480, n: 480, count: 48 },
+      { batch: 1, m: 20, k: 480, n: 1920, count: 12 },
+      { batch: 1, m: 20, k: 1920, n: 480, count: 12 },
+      { batch: 40, m: 10, k: 24, n: 10, count: 12 },
+      { batch: 40, m: 10, k: 10, n: 24, count: 12 },
+    ]);
+    // DNABERT-S: packed qkv, out, the gated unit's 2 x 3072 projection and its output; 12 heads of 64
+    expect(forwardProducts(dnabert, 2, 10)).toEqual([
+      { batch: 1, m: 20, k: 768, n: 2304, count: 12 },
+      { batch: 1, m: 20, k: 768, n: 768, count: 12 },
+      { batch: 1, m: 20, k: 768, n: 6144, count: 12 },
+      { batch: 1, m: 20, k: 3072, n: 768, count: 12 },
+      { batch: 24, m: 10, k: 64, n: 10, count: 12 },
+      { batch: 24, m: 10, k: 10, n: 64, count: 12 },
+    ]);
+  });
+
+  it('makes the batch shapes the engine makes, and merges equal products', () => {
+    // longest first: 5 alone (2 x 5 > 8), then 4 and 3 at width 4, then 2
+    expect(engineBatchShapes([5, 3, 4, 2], 8)).toEqual([
+      [1, 5],
+      [2, 4],
+      [1, 2],
+    ]);
+    const twice = [...forwardProducts(esm35, 1, 8), ...forwardProducts(esm35, 1, 8)];
+    expect(mergeProducts(twice)).toEqual(
+      forwardProducts(esm35, 1, 8).map((p) => ({ ...p, count: 2 * p.count })),
+    );
+  });
+
+  it('counts useful FLOPs on the real lengths, without padding', () => {
+    expect(usefulFlops(esm35, [100, 50])).toBe(forwardFlops(esm35, 1, 100) + forwardFlops(esm35, 1, 50));
+  });
+
+  it('reports the lowest median ratio and prints the rates beside it', () => {
+    const efficiency = (arch: string, dtype: 'fp32' | 'bf16', ratio: number): EfficiencyCase => ({
+      arch,
+      dtype,
+      sequences: 100,
+      tokens: 12000,
+      batches: 4,
+      paddedTokens: 13000,
+      shapesMatchReport: true,
+      usefulGflop: 800,
+      embed: embedRun('embed', 20, [300]),
+      engineGflops: 40,
+      gemmGflopsBefore: 50,
+      gemmGflopsAfter: 70,
+      gemmGflops: 60,
+      ratio,
+      spread: spreadAround(ratio),
+    });
+    const results = buildResults(meta, {
+      ...emptyMeasurements(),
+      efficiency: [efficiency('esm2_t12_35M', 'fp32', 0.6), efficiency('esm2_t12_35M', 'bf16', 0.8)],
+    });
+    expect(results.cpu_gemm_fraction).toBe(0.6);
+    const row = summaryRows(results).find((r) => r.figure === 'embed / GEMM rate (esm2_t12_35M fp32)');
+    expect(row).toMatchObject({ value: '0.600 (min 0.500, 3 runs)', target: '>= 0.70' });
+    expect(row?.context).toContain('40.0 useful GFLOP/s; GEMM 50.0 / 70.0 GFLOP/s before / after');
+    expect(buildResults(meta, emptyMeasurements()).cpu_gemm_fraction).toBeNull();
   });
 });

@@ -54,6 +54,23 @@ void CastFloatingState(torch::jit::Module& module, c10::ScalarType dtype) {
   }
 }
 
+// The attributes the registry reads from a module; freezing would fold them away.
+const std::vector<std::string> kIntAttributes = {"vocab_size", "hidden_dim"};
+
+// Frozen for inference: parameters and attributes become constants of the graph, so the interpreter
+// stops looking them up on every call and constant work (weight transposes) is done once. Bit-identical
+// outputs on the ESM-2 and DNABERT-S modules, a few percent faster on CPU. torch.jit.optimize_for_inference
+// goes further (MKL-DNN layouts) but moves fp32 outputs by about 1e-6 and was not faster here.
+torch::jit::Module Frozen(const torch::jit::Module& module) {
+  std::vector<std::string> preserved;
+  for (const auto& name : kIntAttributes) {
+    if (module.hasattr(name)) preserved.push_back(name);
+  }
+  // optimize_numerics off: later libtorch releases fold batch norms into linear layers there, which
+  // rounds differently.
+  return torch::jit::freeze(module, preserved, /*optimize_numerics=*/false);
+}
+
 }  // namespace
 
 std::unique_ptr<Model> LoadModelFile(const std::string& path, const Placement& placement) {
@@ -69,7 +86,7 @@ std::unique_ptr<Model> LoadModelFile(const std::string& path, const Placement& p
   module.eval();
   if (placement.dtype != c10::kFloat) CastFloatingState(module, placement.dtype);
   module.to(placement.device);
-  return std::make_unique<TorchScriptModel>(std::move(module));
+  return std::make_unique<TorchScriptModel>(Frozen(module));
 }
 
 }  // namespace virnucpro

@@ -10,6 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "core/errors.h"
 #include "core/inference.h"
 #include "core/model_registry.h"
+#include "core/op_profile.h"
 
 namespace {
 
@@ -36,6 +38,8 @@ constexpr const char* kUsage = R"(usage: virnucpro-run MODEL.pt [options]
   --warmup N     untimed iterations first (default 2)
   --threads N    intra-op CPU threads (default: libtorch's choice)
   --cache-clear-interval N  empty the CUDA cache after every N timed iterations (default: never)
+  --profile      after the timed iterations, run one more forward under libtorch's profiler and
+                 print each operator's self time, calls and, for matrix products, GFLOP/s
   --json         print one JSON object instead of text
 )";
 
@@ -54,6 +58,7 @@ struct Options {
   int threads = 0;
   int cache_clear_interval = 0;
   bool json = false;
+  bool profile = false;
 };
 
 [[noreturn]] void UsageError(const std::string& message) {
@@ -82,6 +87,10 @@ Options ParseOptions(int argc, char** argv) {
     }
     if (arg == "--json") {
       options.json = true;
+      continue;
+    }
+    if (arg == "--profile") {
+      options.profile = true;
       continue;
     }
     if (arg.rfind("--", 0) != 0) {
@@ -199,6 +208,27 @@ nlohmann::json BuildInfoJson(const virnucpro::BuildInfo& info) {
           {"allocator", allocator}};
 }
 
+// Operators by self time, largest first; the forward's wall time is the whole.
+nlohmann::json ProfileJson(const virnucpro::OpProfile& profile) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& row : profile.rows) {
+    rows.push_back(
+        {{"op", row.name}, {"calls", row.calls}, {"selfMs", row.self_us / 1000}, {"flops", row.flops}});
+  }
+  return {{"wallMs", profile.wall_us / 1000}, {"ops", rows}};
+}
+
+void PrintProfile(const virnucpro::OpProfile& profile) {
+  std::cout << "profile of one forward: " << profile.wall_us / 1000 << " ms\n"
+            << "op\tcalls\tself ms\tshare\tGFLOP/s\n";
+  for (const auto& row : profile.rows) {
+    std::cout << row.name << "\t" << row.calls << "\t" << row.self_us / 1000 << "\t"
+              << 100 * row.self_us / profile.wall_us << "%\t";
+    if (row.flops > 0) std::cout << row.flops / row.self_us / 1000;
+    std::cout << "\n";
+  }
+}
+
 int Run(const Options& options) {
   virnucpro::ApplyAllocConf();
   if (options.threads > 0) virnucpro::SetIntraopThreads(options.threads);
@@ -227,6 +257,11 @@ int Run(const Options& options) {
     if (options.cache_clear_interval > 0 && (i + 1) % options.cache_clear_interval == 0)
       virnucpro::ClearCache();
   }
+  std::optional<virnucpro::OpProfile> profile;
+  if (options.profile) {
+    profile = virnucpro::ProfileOperators(
+        [&] { virnucpro::RunEmbedding(*model, batch.tokens, batch.mask, pooling); });
+  }
   const double total = std::accumulate(seconds.begin(), seconds.end(), 0.0);
   const double ms_per_iter = 1000 * total / seconds.size();
   const double real_tokens = batch.mask.sum().item<double>();
@@ -252,6 +287,7 @@ int Run(const Options& options) {
                            {"cacheClearInterval", options.cache_clear_interval},
                            {"cacheClears", virnucpro::CacheClears()},
                            {"outputShape", output_shape}};
+  if (profile) report["profile"] = ProfileJson(*profile);
   if (options.json) {
     std::cout << report.dump(2) << "\n";
     return 0;
@@ -268,6 +304,7 @@ int Run(const Options& options) {
             << "forward " << ms_per_iter << " ms/iter (min " << 1000 * *fastest << ", max " << 1000 * *slowest
             << ") over " << options.iters << " iterations, " << tokens_per_second << " tokens/s\n"
             << "output " << report["outputShape"].dump() << "\n";
+  if (profile) PrintProfile(*profile);
   return 0;
 }
 

@@ -1,5 +1,7 @@
+import { statSync } from 'node:fs';
 import os from 'node:os';
 import type { Dtype } from '../../binding';
+import { readManifest } from '../models/manifest';
 import { native } from '../native';
 import type { Devices, DtypeChoice } from './engine-options';
 
@@ -38,17 +40,41 @@ export function visibleGpuId(index: number, parentVisible: string | undefined): 
   return parentVisible.split(',')[index].trim();
 }
 
+/** The sizes of the model files in these folders (null: none), what each worker will load. */
+export function modelFolderBytes(dirs: (string | null)[]): number {
+  return dirs.reduce(
+    (sum, dir) => (dir === null ? sum : sum + statSync(readManifest(dir).modulePath).size),
+    0,
+  );
+}
+
+/** What a CPU worker holds beside its models' weights: Node, libtorch, one batch's activations. */
+export const cpuWorkerOverheadBytes = 512 * 2 ** 20;
+
 /**
- * The worker slots for `devices`: one per GPU, or `workers` CPU slots, each with `threads` intra-op
- * threads (null: the cores divided between them). Deterministic CPU workers use one thread each:
- * libtorch's CPU kernels split sums by thread count.
+ * CPU workers when none are asked for: one per core, each single-threaded (measured faster than one
+ * worker with every core: 1.42x on the ESM-2 8M shape, 1.62x (1.33x-1.68x) on the 35M one, docs/benchmarks.md; the
+ * small per-head attention products gain nothing from several threads). Fewer where memory is short:
+ * every worker holds its own copy of the models (`modelBytes`, their files' sizes), and together they
+ * take at most three quarters of the available memory.
+ */
+export function defaultCpuWorkers(cores: number, availableBytes: number, modelBytes: number): number {
+  const fit = Math.floor((0.75 * availableBytes) / (modelBytes + cpuWorkerOverheadBytes));
+  return Math.max(1, Math.min(cores, fit));
+}
+
+/**
+ * The worker slots for `devices`: one per GPU, or `workers` CPU slots (null: defaultCpuWorkers for
+ * models of `modelBytes`), each with `threads` intra-op threads (null: the cores divided between them).
+ * Deterministic CPU workers use one thread each: libtorch's CPU kernels split sums by thread count.
  */
 export function planWorkerSlots(
   devices: Devices,
-  workers: number,
+  workers: number | null,
   dtype: DtypeChoice,
   threads: number | null = null,
   deterministic = false,
+  modelBytes = 0,
 ): WorkerSlot[] {
   const count = devices === 'cpu' ? 0 : native().cudaDeviceCount();
   const gpus =
@@ -73,10 +99,10 @@ export function planWorkerSlots(
       env: { CUDA_VISIBLE_DEVICES: visibleGpuId(gpu, parentVisible) },
     }));
   }
-  const cpuThreads = deterministic
-    ? 1
-    : (threads ?? Math.max(1, Math.floor(os.availableParallelism() / workers)));
-  return Array.from({ length: workers }, () => ({
+  const cores = os.availableParallelism();
+  const cpuWorkers = workers ?? defaultCpuWorkers(cores, os.freemem(), modelBytes);
+  const cpuThreads = deterministic ? 1 : (threads ?? Math.max(1, Math.floor(cores / cpuWorkers)));
+  return Array.from({ length: cpuWorkers }, () => ({
     label: 'cpu',
     device: 'cpu',
     dtype: resolveDtype(dtype, 'cpu'),

@@ -8,8 +8,11 @@ export type DtypeChoice = 'auto' | 'fp32' | 'fp16' | 'bf16';
 export interface EngineOptionsInput {
   /** 'cpu' (default), GPU indices as CUDA numbers them for this process, or 'all' GPUs (CPU when there is none) */
   devices?: Devices;
-  /** CPU worker processes, the cores divided between them (default 1); GPUs always get one worker each */
-  workers?: number;
+  /**
+   * CPU worker processes, the cores divided between them (default: one single-threaded worker per
+   * core, fewer where the models' copies would not fit in memory); GPUs always get one worker each
+   */
+  workers?: number | null;
   /** intra-op threads of each CPU worker (default: the cores divided by `workers`) */
   threads?: number | null;
   /** weights and activations on the device; 'auto' (default): fp32 on CPU, bf16 on CUDA */

@@ -18,8 +18,11 @@ export const dtypeSchema = z.enum(['auto', 'fp32', 'fp16', 'bf16']);
 export const engineOptionsSchema = z.strictObject({
   /** 'cpu', GPU indices (as CUDA numbers them for this process), or 'all' GPUs (CPU when there is none) */
   devices: devicesSchema.default('cpu'),
-  /** CPU worker processes (the cores are divided between them); GPUs always get one worker each */
-  workers: positiveInt.default(1),
+  /**
+   * CPU worker processes (the cores are divided between them); null: one per core, fewer where memory
+   * is short (devices.ts defaultCpuWorkers); GPUs always get one worker each
+   */
+  workers: positiveInt.nullable().default(null),
   /** intra-op threads of each CPU worker; null: the cores divided by the workers */
   threads: positiveInt.nullable().default(null),
   dtype: dtypeSchema.default('auto'),
@@ -91,7 +94,8 @@ export const engineFlags: Record<keyof EngineOptions, EngineFlag> = {
   devices: { flags: '--devices <list>', description: "'cpu', GPU indices (0,1) or 'all'", parse: 'devices' },
   workers: {
     flags: '--workers <n>',
-    description: 'CPU worker processes (cores are divided)',
+    description:
+      'CPU worker processes, the cores divided between them (default: one per core, fewer if memory is short)',
     parse: 'positive-integer',
   },
   threads: {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { removeTemporaries } from '../io/atomic-write';
 import { embeddingsFileState } from '../io/embeddings-file';
 import { native } from '../native';
-import { planWorkerSlots, type WorkerSlot } from './devices';
+import { modelFolderBytes, planWorkerSlots, type WorkerSlot } from './devices';
 import { readEmbeddingManifest } from './embedding-model';
 import type { ErrorPayload } from './job-errors';
 import type { Job, JobErrorCode, JobResult, JobStats } from './jobs';
@@ -182,6 +182,7 @@ export class EmbeddingPool extends EventEmitter<{ progress: [PoolEvent] }> {
       config.dtype,
       config.threads,
       config.deterministic,
+      modelFolderBytes([...config.models, config.classifier]),
     ).map((plan, index) => ({
       index,
       plan,

@@ -148,7 +148,19 @@ describe('virnucpro embed', () => {
     const out = path.join(dir, 'out');
     const report = path.join(dir, 'report.json');
     const result = await runCli(
-      ['embed', '--model', models.esm2, '-o', out, '--report', report, ...inputs.map((i) => i.file)],
+      // one worker: each worker process counts its own injected failures
+      [
+        'embed',
+        '--model',
+        models.esm2,
+        '--workers',
+        '1',
+        '-o',
+        out,
+        '--report',
+        report,
+        ...inputs.map((i) => i.file),
+      ],
       { env: { VIRNUCPRO_TEST_INJECT_OOM: '3:2' } },
     );
     expect(result.code).toBe(0);
@@ -193,7 +205,7 @@ describe('virnucpro embed', () => {
     const [input] = proteinFiles(dir, 10, 1, 2);
     const result = await runCli(['embed', '--model', model, '-o', path.join(dir, 'out'), input.file]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/FAILED .*proteins0\.faa: worker 0 \(cpu\) cannot start: .*model\.pt/);
+    expect(result.stderr).toMatch(/FAILED .*proteins0\.faa: worker \d+ \(cpu\) cannot start: .*model\.pt/);
   });
 
   it('exits 2 when some files fail and others succeed', async () => {

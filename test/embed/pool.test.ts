@@ -90,7 +90,7 @@ describe('createEmbeddingPool', () => {
       id: `p${r}`,
       sequence: randomSequence(random, proteinAlphabet, 10, 30),
     }));
-    const pool = createEmbeddingPool({ models: [models.dnabert, models.esm2] });
+    const pool = createEmbeddingPool({ models: [models.dnabert, models.esm2], workers: 1 });
     try {
       await expect(pool.embedFiles([], dir)).rejects.toThrow(/say which one/);
       // two runs at once on one pool, as predict does
@@ -133,7 +133,8 @@ describe('cross-file batching', () => {
       writeFasta(path.join(dir, `part${f}.faa`), records.slice(f * 25, (f + 1) * 25)),
     );
     const statsOf = async (files: string[], out: string) => {
-      const pool = createEmbeddingPool({ models: [models.esm2] });
+      // one worker: both runs batch every file together
+      const pool = createEmbeddingPool({ models: [models.esm2], workers: 1 });
       try {
         const result = await pool.embedFiles(files, path.join(dir, out));
         expect(result.failed).toEqual([]);
@@ -226,7 +227,7 @@ describe('rerun after an interruption', () => {
         })),
       ),
     );
-    const pool = createEmbeddingPool({ models: [models.esm2], tokensPerBatch: 900 });
+    const pool = createEmbeddingPool({ models: [models.esm2], tokensPerBatch: 900, workers: 1 });
     try {
       const out = path.join(dir, 'out');
       await pool.embedFiles(files, out);

@@ -284,7 +284,7 @@ describe('predict', () => {
       let partial;
       try {
         partial = await predict(
-          options('partial', { renameDuplicates: true, shardSize: 4, tokensPerBatch: 1 }),
+          options('partial', { renameDuplicates: true, shardSize: 4, tokensPerBatch: 1, workers: 1 }),
         );
       } finally {
         delete process.env.VIRNUCPRO_TEST_INJECT_OOM;
@@ -298,7 +298,13 @@ describe('predict', () => {
       const summary = readFileSync(path.join(dir, 'partial', 'prediction_summary.tsv'), 'utf8');
       expect(summary).toMatch(/\tnot_scored\t\d+\n/);
       const resumedRun = await predict(
-        options('partial', { renameDuplicates: true, shardSize: 4, tokensPerBatch: 1, resume: true }),
+        options('partial', {
+          renameDuplicates: true,
+          shardSize: 4,
+          tokensPerBatch: 1,
+          workers: 1,
+          resume: true,
+        }),
       );
       expect(resumedRun.exitCode).toBe(0);
       // one sequence per call rounds differently from the reference's batches: compare like with like

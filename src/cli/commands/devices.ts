@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { BuildInfo } from '../../../binding';
+import { cpuBf16, type CpuBf16 } from '../../embed/cpu-bf16';
 import { native } from '../../native';
 
 const GIB = 1024 ** 3;
@@ -8,8 +9,15 @@ function gib(bytes: number): string {
   return `${(bytes / GIB).toFixed(1)} GiB`;
 }
 
+function bf16Text(bf16: CpuBf16): string {
+  if (bf16.native === null) return 'unknown (no /proc/cpuinfo)';
+  return bf16.native
+    ? `native (${bf16.flags.join(', ')}): --dtype bf16 is faster than fp32`
+    : 'emulated (no avx512_bf16 or amx_bf16): --dtype bf16 is slower than fp32';
+}
+
 /** The build and device report as aligned `label  value` lines. */
-export function formatBuildInfo(info: BuildInfo): string {
+export function formatBuildInfo(info: BuildInfo, bf16: CpuBf16): string {
   const rows: [string, string][] = [
     ['torch', info.torchVersion],
     ['variant', info.variant],
@@ -18,6 +26,7 @@ export function formatBuildInfo(info: BuildInfo): string {
     ['alloc conf', info.allocConf ?? '-'],
     ...(info.allocConfNote ? [['', info.allocConfNote] as [string, string]] : []),
     ['threads', `intra-op ${info.intraopThreads}, inter-op ${info.interopThreads}`],
+    ['cpu bf16', bf16Text(bf16)],
   ];
   for (const device of info.devices) {
     rows.push([
@@ -40,10 +49,15 @@ export function formatBuildInfo(info: BuildInfo): string {
 export function registerDevicesCommand(program: Command): void {
   program
     .command('devices')
-    .description('print the libtorch build (cpu or cuda), its devices and the allocator settings')
+    .description(
+      'print the libtorch build (cpu or cuda), its devices, the allocator settings and whether the CPU has native bf16',
+    )
     .option('--json', 'print JSON instead of text')
     .action((options: { json?: boolean }) => {
       const info = native().buildInfo();
-      console.log(options.json ? JSON.stringify(info, null, 2) : formatBuildInfo(info));
+      const bf16 = cpuBf16();
+      console.log(
+        options.json ? JSON.stringify({ ...info, cpuBf16: bf16 }, null, 2) : formatBuildInfo(info, bf16),
+      );
     });
 }
