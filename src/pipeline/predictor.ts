@@ -6,7 +6,8 @@ import {
   type ClassifyOptions,
   type SequenceRecord,
 } from './classify-records';
-import { predictWith, type PredictHooks, type PredictResult } from './predict';
+import type { PredictHooks, PredictResult } from './predict';
+import { predictWith } from './predict-run';
 import { startPredictEngine, type PredictEngine } from './predict-engine';
 import { PredictError, PredictInterrupted } from './predict-errors';
 import type { PredictorOptions, PredictRunOptions } from './predict-options';
