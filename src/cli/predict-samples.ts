@@ -7,13 +7,15 @@ import type { PredictOptions, PredictorOptions } from '../pipeline/predict-optio
 import { predictorOptionsSchema, predictRunOptionsSchema } from '../pipeline/predict-schema';
 import { createPredictor, type Predictor } from '../pipeline/predictor';
 import { checkWritablePath, RunFolder } from '../pipeline/run-folder';
+import { RUN_REPORT } from '../pipeline/run-report';
+import { renderSamplesReportHtml, type SampleSummary } from '../pipeline/samples-report';
 import type { predictOutcome as PredictOutcomeFunction, PredictOutcome } from './commands/predict';
 import { readSampleSheet, SAMPLES_LISTING, type Sample } from './sample-sheet';
 
 // predict --samples: every sample of a sheet run one after the other on one predictor, so the models
 // load once; each sample gets OUTDIR/<sample>/, a complete predict folder of its own (its own lock,
-// run.json and log, resumable alone), and OUTDIR/samples.tsv lists how each one ended. OUTDIR holds
-// one lock for the whole sheet.
+// run.json and log, resumable alone), and OUTDIR/samples.tsv and OUTDIR/report.html list how each one
+// ended. OUTDIR holds one lock for the whole sheet.
 
 const SAMPLES_IN_FLIGHT = 2;
 const LISTING_HEADER = 'sample\tstatus\trecords\tvirus\tfolder\terror\n';
@@ -34,6 +36,23 @@ function listing(outDir: string, rows: SampleRow[]): string {
     return `${sample.name}\t${status}\t${records}\t${virus}\t${path.join(outDir, sample.name)}\t${outcome?.failure ?? ''}\n`;
   });
   return LISTING_HEADER + lines.join('');
+}
+
+function summaries(rows: SampleRow[]): SampleSummary[] {
+  return rows.map(({ sample, status, outcome }) => ({
+    name: sample.name,
+    status,
+    records: outcome?.result?.records ?? null,
+    calls: outcome?.result?.calls ?? null,
+    error: outcome?.failure ?? '',
+  }));
+}
+
+/** samples.tsv, then report.html: how each sample stands, each file complete or absent. */
+async function writeSheetFiles(outDir: string, rows: SampleRow[]): Promise<void> {
+  await writeFileAtomic(path.join(outDir, SAMPLES_LISTING), listing(outDir, rows));
+  const title = path.basename(path.resolve(outDir));
+  await writeFileAtomic(path.join(outDir, RUN_REPORT), renderSamplesReportHtml(title, summaries(rows)));
 }
 
 const pick = (from: object, keys: string[]) =>
@@ -100,7 +119,7 @@ export async function runSampleSheet(
   }
   const rows: SampleRow[] = samples.map((sample) => ({ sample, status: 'pending', outcome: null }));
   const listingFile = path.join(outDir, SAMPLES_LISTING);
-  let listed = writeFileAtomic(listingFile, listing(outDir, rows));
+  let listed = writeSheetFiles(outDir, rows);
   const runSample = async (k: number, row: SampleRow) => {
     process.stderr.write(`sample ${row.sample.name} (${k + 1} of ${rows.length})\n`);
     const run = { ...runOptions, inputs: row.sample.inputs, outDir: path.join(outDir, row.sample.name) };
@@ -109,7 +128,7 @@ export async function runSampleSheet(
       predictor.predict(run, hooks),
     );
     row.status = statusOf(row.outcome);
-    listed = listed.then(() => writeFileAtomic(listingFile, listing(outDir, rows)));
+    listed = listed.then(() => writeSheetFiles(outDir, rows));
     await listed;
   };
   try {

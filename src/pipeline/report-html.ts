@@ -9,7 +9,7 @@ import type { RunRecord } from './run-folder';
 // finished run: what ran, the counts, the score distribution, the warnings and the top records with
 // their chunk tracks. The browser side lives in scripts/report/ (report.css, report.js).
 
-const RECORD_CALLS: RecordCall[] = ['virus', 'others', 'no_frame', 'empty', 'not_scored'];
+export const RECORD_CALLS: RecordCall[] = ['virus', 'others', 'no_frame', 'empty', 'not_scored'];
 const CALL_COLOURS: Record<string, string> = { virus: '#d62728', others: '#1f3b99', not_scored: '#ff9f1c' };
 
 export function escapeHtml(text: string): string {
@@ -21,7 +21,7 @@ function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c');
 }
 
-function pageAsset(name: string): string {
+export function pageAsset(name: string): string {
   return readFileSync(path.join(packageRoot(), 'scripts', 'report', name), 'utf8');
 }
 

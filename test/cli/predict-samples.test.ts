@@ -1,11 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ChromiumPage } from '../pipeline/chromium-page';
 import { readFinalFiles } from '../pipeline/final-files';
 import { exportTinyModels, temporaryDir } from '../embed/helpers';
 
 // predict --samples: the sheet is checked whole before anything is created; each sample's folder holds
-// exactly what a predict run of its inputs alone writes; a sample failing while running fails alone.
+// exactly what a predict run of its inputs alone writes; a sample failing while running fails alone;
+// OUTDIR/report.html shows samples.tsv in a browser.
 
 const root = path.resolve(__dirname, '..', '..');
 const CLI = path.join(root, 'dist', 'src', 'cli', 'main.js');
@@ -74,7 +77,7 @@ describe('predict --samples', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('gives each sample the folder predict writes for its inputs; a failing sample fails alone', () => {
+  it('gives each sample the folder predict writes for its inputs; a failing sample fails alone', async () => {
     const rows = [
       ['s1', 'a.fa'],
       ['s1', 'b.fa'],
@@ -101,6 +104,25 @@ describe('predict --samples', () => {
     expect(listed[2]).toBe(`s2\tfailed\tNA\tNA\t${path.join(out, 's2')}\tE_FOLDER`);
     expect(listed[3].split('\t').slice(0, 3)).toEqual(['s3', 'done', '4']);
     expect(readFileSync(path.join(out, 's2', 'notes.txt'), 'utf8')).toBe('mine\n');
+    // OUTDIR/report.html, as a browser shows it: the rows of samples.tsv, each done sample linked to its report
+    const page = await ChromiumPage.open(path.join(out, 'report.html'));
+    try {
+      const shown = await page.evaluate<{ cells: string[]; link: string | null }[]>(
+        `[...document.querySelectorAll('#sample-table tbody tr')].map((tr) => ({
+          cells: [...tr.cells].map((td) => td.textContent),
+          link: tr.querySelector('a') && tr.querySelector('a').href,
+        }))`,
+      );
+      expect(shown.map(({ cells }) => [cells[0], cells[1], cells[2], cells[3]])).toEqual(
+        listed.slice(1).map((line) => line.split('\t').slice(0, 4)),
+      );
+      expect(shown[1]).toMatchObject({ link: null, cells: expect.arrayContaining(['E_FOLDER']) });
+      for (const { link } of [shown[0], shown[2]])
+        expect(existsSync(fileURLToPath(link as string))).toBe(true);
+      expect(page.console).toEqual([]);
+    } finally {
+      page.close();
+    }
 
     // the user moves the file away; --resume finishes s2 and finds the others complete
     writeFileSync(path.join(dir, 'notes.txt'), readFileSync(path.join(out, 's2', 'notes.txt')));
