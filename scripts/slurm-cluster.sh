@@ -48,6 +48,29 @@ check_not_foreign() {
   fi
 }
 
+# A daemon keeps none of the caller's file descriptors: one that held a pipe of the caller (a test's
+# execFileSync, a CI log) open would make the caller wait for it forever. Its start-up output goes to
+# $STATE/log/NAME-start.log. `&` runs it in the background for the daemons that stay in the foreground.
+spawn_daemon() {
+  local name=$1 background=$2
+  shift 2
+  local log="$STATE/log/$name-start.log"
+  if [ "$background" = '&' ]; then
+    (close_inherited_fds && exec "$@") </dev/null >>"$log" 2>&1 &
+    disown
+  else
+    (close_inherited_fds && exec "$@") </dev/null >>"$log" 2>&1
+  fi
+}
+
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+}
+
 wait_for() {
   local what=$1
   shift
@@ -122,7 +145,7 @@ start_munge() {
   chmod 400 /etc/munge/munge.key
   mkdir -p /run/munge
   chown munge:munge /run/munge
-  runuser -u munge -- /usr/sbin/munged
+  spawn_daemon munged - runuser -u munge -- /usr/sbin/munged
   wait_for munged munge -n
 }
 
@@ -138,10 +161,9 @@ start_mariadb() {
       >"$STATE/log/mariadb-install.log" 2>&1
   fi
   if ! db -e 'select 1' >/dev/null 2>&1; then
-    runuser -u mysql -- /usr/sbin/mariadbd --no-defaults --datadir="$DB_DIR/data" \
+    spawn_daemon mariadb '&' runuser -u mysql -- /usr/sbin/mariadbd --no-defaults --datadir="$DB_DIR/data" \
       --socket="$DB_DIR/mysqld.sock" --pid-file="$DB_DIR/mysqld.pid" --bind-address=127.0.0.1 \
-      --port="$PORT" --innodb-buffer-pool-size=64M --log-error="$DB_DIR/mariadb.log" 2>>"$STATE/log/mariadb-start.log" &
-    disown
+      --port="$PORT" --innodb-buffer-pool-size=64M --log-error="$DB_DIR/mariadb.log"
     wait_for MariaDB db -e 'select 1'
   fi
   db <<SQL
@@ -154,7 +176,7 @@ SQL
 }
 
 start_slurm() {
-  running slurmdbd || slurmdbd
+  running slurmdbd || spawn_daemon slurmdbd - slurmdbd
   wait_for slurmdbd sacctmgr -n list cluster
   if ! sacctmgr -n -P list cluster format=cluster | grep -qx "$CLUSTER"; then
     sacctmgr -i add cluster "$CLUSTER" >/dev/null
@@ -167,9 +189,9 @@ start_slurm() {
   if ! sacctmgr -n -P list user format=user | grep -qx "$user"; then
     sacctmgr -i add user "$user" account="$ACCOUNT" defaultaccount="$ACCOUNT" >/dev/null
   fi
-  running slurmctld || slurmctld
+  running slurmctld || spawn_daemon slurmctld - slurmctld
   wait_for slurmctld scontrol ping
-  running slurmd || slurmd
+  running slurmd || spawn_daemon slurmd - slurmd
   # a node drained by an earlier start of this cluster (a killed daemon, a changed machine) comes back
   wait_for 'the node' sh -c "sinfo -h -N -o %T | grep -q ."
   if sinfo -h -N -o %T | grep -qE 'drain|down|inval'; then
@@ -190,6 +212,7 @@ start() {
     return 0
   fi
   ours || write_config
+  mkdir -p "$STATE"/{ctld,slurmd,log}
   start_munge
   start_mariadb
   start_slurm

@@ -67,7 +67,8 @@ export class ViralHitsWriter {
   ) {}
 
   static async open(outDir: string, options: ViralHitsOptions): Promise<ViralHitsWriter> {
-    const formats = await Promise.all(options.inputs.map((input) => sequenceFormat(input)));
+    const formats: SequenceFormat[] = [];
+    for (const input of options.inputs) formats.push(await sequenceFormat(input));
     const writers = new Map<string, AtomicFileWriter>();
     try {
       for (const format of [...new Set(formats)].sort()) {
