@@ -42,12 +42,19 @@ export async function* readSequences(
   else yield* readFasta(file, options);
 }
 
-/** The records of several files in order, read as one set: an id repeated in any of them is refused or renamed. */
+/**
+ * The records of several files in order, each with the index of its file, read as one set: an id
+ * repeated in any of them is refused or renamed.
+ */
 export async function* readSequenceFiles(
   files: string[],
   options: { renameDuplicates: boolean; onRename?: (rename: IdRename) => void },
-): AsyncGenerator<SequenceRecord> {
+): AsyncGenerator<{ input: number; record: SequenceRecord }> {
   const seen: SeenIds = new IdSet();
   const duplicateIds = options.renameDuplicates ? 'rename' : 'error';
-  for (const file of files) yield* readSequences(file, { duplicateIds, seen, onRename: options.onRename });
+  for (const [input, file] of files.entries()) {
+    for await (const record of readSequences(file, { duplicateIds, seen, onRename: options.onRename })) {
+      yield { input, record };
+    }
+  }
 }

@@ -16,6 +16,8 @@ import {
   PREDICTION_HEADER,
   PREDICTION_RESULTS,
   PREDICTION_SUMMARY,
+  SOURCE_COLUMN,
+  sourceName,
   type RecordCall,
 } from './prediction-files';
 import { RUN_LOG, RUN_RECORD, type RunRecord } from './run-folder';
@@ -123,6 +125,8 @@ interface ManifestRow {
   shard: string;
   id: string;
   length: number;
+  /** which of the manifest's inputs holds the record (0-based) */
+  input: number;
   line: number;
 }
 
@@ -137,11 +141,11 @@ async function* manifestRows(file: string): AsyncGenerator<ManifestRow> {
     );
   }
   for (let text = await reader.take(); text !== null; text = await reader.take()) {
-    const [shard, id, length, extra] = text.split('\t');
-    if (extra !== undefined || !id || !/^\d+$/.test(length ?? '')) {
-      throw new MergeError(`${file}:${reader.line}: expected Shard, Sequence_ID and Length`);
+    const [shard, id, length, input, extra] = text.split('\t');
+    if (extra !== undefined || !id || !/^\d+$/.test(length ?? '') || !/^[1-9]\d*$/.test(input ?? '')) {
+      throw new MergeError(`${file}:${reader.line}: expected Shard, Sequence_ID, Length and Input`);
     }
-    yield { shard, id, length: Number(length), line: reader.line };
+    yield { shard, id, length: Number(length), input: Number(input) - 1, line: reader.line };
   }
 }
 
@@ -376,7 +380,12 @@ export async function mergePredictions(options: MergeOptions): Promise<MergeResu
     for (const shard of shardRecords.keys()) {
       outputs.set(shard, await openShard(shard, (matched.get(shard) as ShardFolder).folder));
     }
-    merged = await writeMerged(options, outputs, chunkSize);
+    merged = await writeMerged(
+      options,
+      outputs,
+      chunkSize,
+      head.inputs.map((input) => input.path),
+    );
   } finally {
     for (const output of outputs.values()) {
       await output.summary.close();
@@ -485,9 +494,18 @@ async function writeMerged(
   options: MergeOptions,
   outputs: Map<string, ShardOutput>,
   chunkSize: number,
+  inputs: string[],
 ): Promise<MergedFiles> {
   const selection = options.plot ?? { count: 20 };
-  const header = await sharedSummaryHeader([...outputs.values()]);
+  const shardHeader = await sharedSummaryHeader([...outputs.values()]);
+  // each shard is one input; a run of several gets predict's Source column back from the manifest
+  const sources = inputs.length > 1 ? inputs.map(sourceName) : null;
+  if (sources && shardHeader.split('\t').includes(SOURCE_COLUMN)) {
+    throw new MergeError(
+      `the shards' summaries already have a ${SOURCE_COLUMN} column; merge shards made by split`,
+    );
+  }
+  const header = sources ? `${shardHeader}\t${SOURCE_COLUMN}` : shardHeader;
   const columns = header.split('\t');
   const lengthColumn = columns.indexOf('Length');
   const callColumn = columns.indexOf('Call');
@@ -514,6 +532,15 @@ async function writeMerged(
         throw new MergeError(
           `${output.summary.file}:${output.summary.line}: "${row.id}" has length ${fields[lengthColumn]}, the manifest ${row.length}`,
         );
+      }
+      if (sources) {
+        const source = sources[row.input];
+        if (source === undefined) {
+          throw new MergeError(
+            `${options.manifest}:${row.line}: input ${row.input + 1} is not among its #input lines`,
+          );
+        }
+        fields.push(source);
       }
       await summary.write(`${fields.join('\t')}\n`);
       const scores = new ChunkScores();

@@ -19,6 +19,7 @@ import {
   inputStem,
   PREDICTION_RESULTS,
   PREDICTION_SUMMARY,
+  sourceName,
 } from './prediction-files';
 import { prepareShards, type PrepareResult } from './prepare';
 import { checkWritablePath, RUN_LOG, RUN_RECORD, RunFolder, WORK_DIR, type RunRecord } from './run-folder';
@@ -51,11 +52,6 @@ function finalFiles(outDir: string, hitsFiles: string[]): PredictFiles {
   );
   const entries = written.map(([key, name]) => [key, path.join(outDir, name)]);
   return Object.fromEntries(entries);
-}
-
-/** The summary's Source column: the input file names, as the summary writes ids (one character per byte). */
-function sourceNames(inputs: string[]): string[] {
-  return inputs.map((input) => Buffer.from(path.basename(input), 'utf8').toString('latin1'));
 }
 
 /**
@@ -154,7 +150,7 @@ export async function predictWith(
     const { calls } = await writePredictionOutputs(
       folder.dir,
       folder.workDir,
-      { ...summaryOptions, sources: sourceNames(options.inputs) },
+      { ...summaryOptions, sources: options.inputs.map(sourceName) },
       shards.scored,
     );
     const { count: viralHits, files: hitsFiles } = await writeViralHits(folder.dir, options);

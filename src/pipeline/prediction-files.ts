@@ -14,6 +14,11 @@ export const SUMMARY_HEADER = 'Sequence_ID\tLength\tChunks\tFrames_Scored\tMax_V
 /** The summary's last column when a run has several inputs: the input file a record came from. */
 export const SOURCE_COLUMN = 'Source';
 
+/** An input's name as the Source column writes it: the file name, one character per byte like the ids. */
+export function sourceName(input: string): string {
+  return Buffer.from(path.basename(input), 'utf8').toString('latin1');
+}
+
 export function summaryHeader(withSource: boolean): string {
   return withSource ? `${SUMMARY_HEADER.slice(0, -1)}\t${SOURCE_COLUMN}\n` : SUMMARY_HEADER;
 }

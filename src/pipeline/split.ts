@@ -11,7 +11,8 @@ import { isFastq, readSequenceFiles, sequenceFormat, type SequenceFormat } from 
 import { fastaEntry } from './prediction-files';
 
 // `split`: the input records dealt into N gzip shards (FASTQ for FASTQ input, as read; FASTA otherwise) for separate predict runs (one per GPU job),
-// and a manifest naming every record's shard in input order, which `merge` checks the results against.
+// and a manifest naming every record's shard and input in input order, which `merge` checks the results
+// against and takes the Source column of a run of several inputs from.
 // Each record goes whole to the shard with the fewest bases so far (then the fewest records, then the
 // lowest number), so shards are balanced by bases, a record never spans shards, and the split is a pure
 // function of the inputs. Everything is committed together once all inputs were read without error.
@@ -19,7 +20,7 @@ import { fastaEntry } from './prediction-files';
 // and the duplicate-id policy, so that merge can write the whole run's record and viral_hits.fa.
 
 export const SPLIT_MANIFEST = 'manifest.tsv';
-export const MANIFEST_HEADER = 'Shard\tSequence_ID\tLength\n';
+export const MANIFEST_HEADER = 'Shard\tSequence_ID\tLength\tInput\n';
 /** `#input<TAB>absolute path<TAB>sha256`, one line per input before the header */
 export const MANIFEST_INPUT = '#input';
 /** `#rename_duplicates<TAB>true|false` before the header */
@@ -152,7 +153,7 @@ export async function splitInputs(options: SplitOptions): Promise<SplitResult> {
         options.onWarning?.(describeRename(rename));
       },
     });
-    for await (const record of records) {
+    for await (const { input, record } of records) {
       const index = lightest(shards);
       const shard = shards[index];
       shard.records++;
@@ -160,7 +161,7 @@ export async function splitInputs(options: SplitOptions): Promise<SplitResult> {
       result.records++;
       const header = record.description ? `${record.id} ${record.description}` : record.id;
       await writers[index].write(isFastq(record) ? fastqText(record) : fastaEntry(header, record.sequence));
-      await manifest.write(`${shard.name}\t${record.id}\t${record.sequence.length}\n`);
+      await manifest.write(`${shard.name}\t${record.id}\t${record.sequence.length}\t${input + 1}\n`);
     }
     if (result.records < count) {
       throw new Error(

@@ -49,11 +49,11 @@ describe('reading FASTQ', () => {
     const first = write('one.fq', '@a x\nAC\n+a x\nII\n');
     const second = write('two.fq', '@a\tx\nGG\n+\nJJ\n');
     const records = [];
-    for await (const record of readSequenceFiles([first, second], { renameDuplicates: true }))
-      records.push(record);
-    expect(records.map((r) => fastqText(r as FastqRecord))).toEqual([
-      '@a x\nAC\n+a x\nII\n',
-      '@a_2\tx\nGG\n+\nJJ\n',
+    for await (const { input, record } of readSequenceFiles([first, second], { renameDuplicates: true }))
+      records.push([input, fastqText(record as FastqRecord)]);
+    expect(records).toEqual([
+      [0, '@a x\nAC\n+a x\nII\n'],
+      [1, '@a_2\tx\nGG\n+\nJJ\n'],
     ]);
   });
 

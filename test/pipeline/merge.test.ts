@@ -5,28 +5,32 @@ import path from 'node:path';
 import { mergePredictions, RUN_FILE } from '../../src/pipeline/merge';
 
 // A worked example: two shards' predict folders written by hand, the merged files written by hand.
-// Records b, a, e, B in input order; b and e in shard-001, a and B in shard-002. The summary carries the
-// Source column, which merge must pass through. Code-point order puts 'B' before
+// Records b, a, e, B in input order, from two inputs (b and a in one.fa, e and B in two.fa); b and e in
+// shard-001, a and B in shard-002. A shard is one input, so its summary has no Source column; merge adds
+// it back from the manifest, as predict of the two inputs writes it. Code-point order puts 'B' before
 // 'a' and 'b'. The real predict runs behind a merge are compared in test/workflow.
 
 let dir: string;
-let input: string;
-const INPUT_FASTA = `>b first read\n${'ACGT'.repeat(75)}\n>a\n${'TTGCA'.repeat(80)}\n>e empty\n>B\n${'G'.repeat(100)}\n`;
-const MANIFEST = [
-  'Shard\tSequence_ID\tLength',
-  'shard-001\tb\t300',
-  'shard-002\ta\t400',
-  'shard-001\te\t0',
-  'shard-002\tB\t100',
+let inputs: string[];
+const INPUT_FASTA = [
+  `>b first read\n${'ACGT'.repeat(75)}\n>a\n${'TTGCA'.repeat(80)}\n`,
+  `>e empty\n>B\n${'G'.repeat(100)}\n`,
 ];
-// with the Source column of a run of several inputs, which merge carries along as it is
-const HEADER = 'Sequence_ID\tLength\tChunks\tFrames_Scored\tMax_Virus_Score\tCall\tNon_ACGT\tSource';
+const MANIFEST = [
+  'Shard\tSequence_ID\tLength\tInput',
+  'shard-001\tb\t300\t1',
+  'shard-002\ta\t400\t1',
+  'shard-001\te\t0\t2',
+  'shard-002\tB\t100\t2',
+];
+const HEADER = 'Sequence_ID\tLength\tChunks\tFrames_Scored\tMax_Virus_Score\tCall\tNon_ACGT';
 const SUMMARY = {
-  b: 'b\t300\t1\t2\t0.6\tvirus\t0\tone.fa',
-  a: 'a\t400\t2\t2\t0.55\tvirus\t0\tone.fa',
-  e: 'e\t0\t0\t0\tNA\tempty\t0\ttwo.fa',
-  B: 'B\t100\t1\t1\t0.2\tothers\t0\ttwo.fa',
+  b: 'b\t300\t1\t2\t0.6\tvirus\t0',
+  a: 'a\t400\t2\t2\t0.55\tvirus\t0',
+  e: 'e\t0\t0\t0\tNA\tempty\t0',
+  B: 'B\t100\t1\t1\t0.2\tothers\t0',
 };
+const SOURCE = { b: 'one.fa', a: 'one.fa', e: 'two.fa', B: 'two.fa' };
 const RESULTS = {
   b: ['b_chunk_1F1\tvirus\t0.4\t0.6', 'b_chunk_1R2\tothers\t0.7\t0.3'],
   a: ['a_chunk_1F1\tvirus\t0.45\t0.55', 'a_chunk_2F3\tothers\t0.9\t0.1'],
@@ -94,10 +98,13 @@ let second: string;
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'virnucpro-merge-'));
-  input = path.join(dir, 'reads.fa');
-  writeFileSync(input, INPUT_FASTA);
+  inputs = ['one.fa', 'two.fa'].map((name) => path.join(dir, name));
+  inputs.forEach((input, k) => writeFileSync(input, INPUT_FASTA[k]));
   manifest = path.join(dir, 'manifest.tsv');
-  const head = [`#input\t${input}\t${sha256sum(input)}`, '#rename_duplicates\tfalse'];
+  const head = [
+    ...inputs.map((input) => `#input\t${input}\t${sha256sum(input)}`),
+    '#rename_duplicates\tfalse',
+  ];
   writeFileSync(manifest, `${[...head, ...MANIFEST].join('\n')}\n`);
   first = writeShard(path.join(dir, 'p1'), 'shard-001', { records: ['b', 'e'] });
   second = writeShard(path.join(dir, 'p2'), 'shard-002', { records: ['a', 'B'] });
@@ -109,13 +116,12 @@ function sha256sum(file: string): string {
 }
 
 describe('merge', () => {
-  it('puts rows back in input order, re-sorts the chunks by code point and keeps extra summary columns', async () => {
+  it('puts rows back in input order with their Source, and re-sorts the chunks by code point', async () => {
     const out = path.join(dir, 'merged');
     const result = await mergePredictions({ folders: [second, first], manifest, outDir: out });
     expect(result).toMatchObject({ shards: 2, records: 4, frames: 5, chunks: 4 });
-    expect(read(out, 'prediction_summary.tsv')).toBe(
-      [HEADER, SUMMARY.b, SUMMARY.a, SUMMARY.e, SUMMARY.B, ''].join('\n'),
-    );
+    const rows = (['b', 'a', 'e', 'B'] as const).map((id) => `${SUMMARY[id]}\t${SOURCE[id]}`);
+    expect(read(out, 'prediction_summary.tsv')).toBe([`${HEADER}\tSource`, ...rows, ''].join('\n'));
     expect(read(out, 'prediction_results.txt')).toBe(
       ['Sequence_ID\tPrediction\tscore1\tscore2', ...RESULTS.b, ...RESULTS.a, ...RESULTS.B, ''].join('\n'),
     );
@@ -149,9 +155,13 @@ describe('merge', () => {
       format: 'virnucpro-run/1',
       kind: 'merge',
       complete: true,
-      inputs: [{ path: input, sha256: sha256sum(input) }],
-      fingerprint: { inputs: [{ path: input, sha256: sha256sum(input) }], chunkSize: 300, dtype: 'fp32' },
-      options: { inputs: [input], renameDuplicates: false, chunkSize: 300, minScore: 0 },
+      inputs: inputs.map((input) => ({ path: input, sha256: sha256sum(input) })),
+      fingerprint: {
+        inputs: inputs.map((input) => ({ path: input, sha256: sha256sum(input) })),
+        chunkSize: 300,
+        dtype: 'fp32',
+      },
+      options: { inputs, renameDuplicates: false, chunkSize: 300, minScore: 0 },
       manifest: { path: manifest, sha256: sha256sum(manifest) },
       counts: { records: 4, frames: 5, chunks: 4, shards: 2, viralHits: 2 },
     });
@@ -215,7 +225,7 @@ describe('merge', () => {
         first,
         writeShard(path.join(dir, 'gap'), 'shard-002', { records: ['a', 'B'], summaryRows: [SUMMARY.B] }),
       ],
-      /record "a" \(.*manifest\.tsv:5\) is missing: .*gap\/prediction_summary\.tsv:2 has "B" in its place/,
+      /record "a" \(.*manifest\.tsv:6\) is missing: .*gap\/prediction_summary\.tsv:2 has "B" in its place/,
     ],
     [
       'summaries with different columns',
@@ -223,7 +233,7 @@ describe('merge', () => {
         first,
         writeShard(path.join(dir, 'other-columns'), 'shard-002', {
           records: ['a', 'B'],
-          header: HEADER.replace('\tSource', ''),
+          header: HEADER.replace('\tNon_ACGT', ''),
           summaryRows: [SUMMARY.a, SUMMARY.B].map((row) => row.replace(/\t[^\t]*$/, '')),
         }),
       ],
@@ -274,7 +284,7 @@ describe('merge', () => {
     writeFileSync(changed, read(dir, 'manifest.tsv').replace(/\t[0-9a-f]{64}\n/, `\t${'0'.repeat(64)}\n`));
     await expect(
       mergePredictions({ folders: [first, second], manifest: changed, outDir: out }),
-    ).rejects.toThrow(/reads\.fa: changed since split read it/);
+    ).rejects.toThrow(/one\.fa: changed since split read it/);
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -44,7 +44,7 @@ function readShards(outDir: string): Record<string, [string, string][]> {
 
 function manifestRows(outDir: string): string[][] {
   const lines = readFileSync(path.join(outDir, SPLIT_MANIFEST), 'utf8').trimEnd().split('\n');
-  const header = lines.indexOf('Shard\tSequence_ID\tLength');
+  const header = lines.indexOf('Shard\tSequence_ID\tLength\tInput');
   expect(lines.slice(0, header).every((line) => line.startsWith('#'))).toBe(true);
   return lines.slice(header + 1).map((line) => line.split('\t'));
 }
@@ -64,12 +64,12 @@ describe('split', () => {
     const outDir = path.join(dir, 'worked');
     const result = await splitInputs({ inputs: [input], shards: 2, outDir });
     expect(manifestRows(outDir)).toEqual([
-      ['shard-001', 'a', '10'],
-      ['shard-002', 'b', '1'],
-      ['shard-002', 'c', '1'],
-      ['shard-002', 'd', '1'],
-      ['shard-002', 'e', '9'],
-      ['shard-001', 'f', '5'],
+      ['shard-001', 'a', '10', '1'],
+      ['shard-002', 'b', '1', '1'],
+      ['shard-002', 'c', '1', '1'],
+      ['shard-002', 'd', '1', '1'],
+      ['shard-002', 'e', '9', '1'],
+      ['shard-001', 'f', '5', '1'],
     ]);
     expect(result.shards.map((s) => [s.file, s.records, s.bases])).toEqual([
       ['shard-001.fa.gz', 2, 15],
@@ -105,9 +105,10 @@ describe('split', () => {
     const byId = new Map(records.map((r) => [r.id, r.sequence]));
     for (const [id, sequence] of all) expect(sequence).toBe(byId.get(id));
 
-    // the manifest: every record in input order, each with the shard that holds it
+    // the manifest: every record in input order, each with the shard that holds it and its input's number
     const rows = manifestRows(outDir);
     expect(rows.map(([, id]) => id)).toEqual(records.map((r) => r.id));
+    expect(rows.map(([, , , input]) => input)).toEqual(records.map((_, k) => (k < 250 ? '1' : '2')));
     for (const [shard, id, length] of rows) {
       expect(shards[`${shard}.fa.gz`].some(([header]) => header === id)).toBe(true);
       expect(Number(length)).toBe(byId.get(id)?.length);
