@@ -46,19 +46,25 @@ def _rotate_half(x: torch.Tensor) -> torch.Tensor:
 
 
 class RotaryEmbedding(nn.Module):
-    """Rotary positions over the head dim; inv_freq is a buffer as in fair-esm (its checkpoints carry it)."""
+    """Rotary positions over the head dim; inv_freq is a buffer as in fair-esm (its checkpoints carry it).
+
+    The cos/sin table depends only on inv_freq and the length, so Esm2 builds it once per forward from
+    layer 0's and every layer applies it (check_shared_rotary guards that all layers' inv_freq agree).
+    """
 
     def __init__(self, head_dim: int):
         super().__init__()
         self.register_buffer("inv_freq", 1.0 / (10000 ** (torch.arange(0, head_dim, 2).float() / head_dim)))
 
-    def forward(self, q: torch.Tensor, k: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        positions = torch.arange(k.shape[-2], device=k.device).type_as(self.inv_freq)
+    def table(self, length: int) -> Tuple[torch.Tensor, torch.Tensor]:
+        positions = torch.arange(length, device=self.inv_freq.device).type_as(self.inv_freq)
         freqs = positions[:, None] * self.inv_freq[None, :]
         angles = torch.cat((freqs, freqs), dim=-1)
-        cos = angles.cos()[None, :, :]
-        sin = angles.sin()[None, :, :]
-        return (q * cos) + (_rotate_half(q) * sin), (k * cos) + (_rotate_half(k) * sin)
+        return angles.cos()[None, :, :], angles.sin()[None, :, :]
+
+
+def _apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    return (x * cos) + (_rotate_half(x) * sin)
 
 
 class SelfAttention(nn.Module):
@@ -80,12 +86,13 @@ class SelfAttention(nn.Module):
         batch, length, _ = x.shape
         return x.reshape(batch, length, self.heads, self.head_dim).transpose(1, 2)
 
-    def forward(self, x: torch.Tensor, key_padding: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, key_padding: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
         batch, length, dim = x.shape
         q = self._split_heads(self.q_proj(x) * self.scaling)
         k = self._split_heads(self.k_proj(x))
         v = self._split_heads(self.v_proj(x))
-        q, k = self.rot_emb(q, k)
+        q = _apply_rotary(q, cos, sin)
+        k = _apply_rotary(k, cos, sin)
         if self.sdpa:
             # q carries the scaling already; True in a boolean mask marks a key that takes part.
             attended = nn.functional.scaled_dot_product_attention(
@@ -93,7 +100,9 @@ class SelfAttention(nn.Module):
             )
         else:
             scores = torch.matmul(q, k.transpose(-1, -2))
-            scores = scores.masked_fill(key_padding[:, None, None, :], float("-inf"))
+            # In place here and in the GELU: the same values without a fresh [B,H,L,L] or [B,L,4D]
+            # tensor each (fewer allocations and page faults on the CPU, measured in docs/benchmarks.md).
+            scores.masked_fill_(key_padding[:, None, None, :], float("-inf"))
             probs = torch.softmax(scores.float(), dim=-1).type_as(scores)
             attended = torch.matmul(probs, v)
         return self.out_proj(attended.transpose(1, 2).reshape(batch, length, dim))
@@ -110,10 +119,11 @@ class TransformerLayer(nn.Module):
         self.fc2 = nn.Linear(4 * dim, dim)
         self.final_layer_norm = nn.LayerNorm(dim)
 
-    def forward(self, x: torch.Tensor, key_padding: torch.Tensor) -> torch.Tensor:
-        x = x + self.self_attn(self.self_attn_layer_norm(x), key_padding)
+    def forward(self, x: torch.Tensor, key_padding: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+        x = x + self.self_attn(self.self_attn_layer_norm(x), key_padding, cos, sin)
         hidden = self.fc1(self.final_layer_norm(x))
-        hidden = hidden * 0.5 * (1.0 + torch.erf(hidden / math.sqrt(2.0)))
+        gate = torch.erf(hidden / math.sqrt(2.0)).add_(1.0)
+        hidden = hidden.mul_(0.5).mul_(gate)
         return x + self.fc2(hidden)
 
 
@@ -131,6 +141,7 @@ class Esm2(nn.Module):
     token_dropout: bool
     mask_id: int
     mask_ratio_train: float
+    has_layers: Final[bool]
 
     def __init__(self, config: Esm2Config, attention: str = "auto"):
         super().__init__()
@@ -144,6 +155,7 @@ class Esm2(nn.Module):
         self.layers = nn.ModuleList(
             [TransformerLayer(config.dim, config.heads, sdpa) for _ in range(config.output_layer)]
         )
+        self.has_layers = config.output_layer > 0
         if config.output_layer == config.layers:
             self.emb_layer_norm_after = nn.LayerNorm(config.dim)
         else:
@@ -159,6 +171,21 @@ class Esm2(nn.Module):
             mask_ratio_observed = is_mask.sum(-1).to(x.dtype) / lengths
             x = x * (1 - self.mask_ratio_train) / (1 - mask_ratio_observed)[:, None, None]
         x = x * (1 - key_padding.unsqueeze(-1).type_as(x))
-        for layer in self.layers:
-            x = layer(x, key_padding)
+        if self.has_layers:
+            cos, sin = self.layers[0].self_attn.rot_emb.table(x.shape[1])
+            for layer in self.layers:
+                x = layer(x, key_padding, cos, sin)
         return self.emb_layer_norm_after(x)
+
+
+def check_shared_rotary(model: Esm2, source: str) -> None:
+    """Esm2.forward applies layer 0's rotary table in every layer: refuse weights whose layers differ."""
+    if not model.has_layers:
+        return
+    first = model.layers[0].self_attn.rot_emb.inv_freq
+    for index, layer in enumerate(model.layers):
+        if not torch.equal(layer.self_attn.rot_emb.inv_freq, first):
+            raise ValueError(
+                f"{source}: layers.{index}.self_attn.rot_emb.inv_freq differs from layer 0's; "
+                "the exported ESM-2 computes rotary positions once per forward and needs them equal"
+            )

@@ -12,7 +12,7 @@ from . import checkpoints, manifest
 from .bpe_tokenizer import special_ids, write_dna_tokenizer
 from .classifier import Classifier
 from .dnabert_s import DnabertS, DnabertSConfig
-from .esm2 import Esm2, Esm2Config
+from .esm2 import Esm2, Esm2Config, check_shared_rotary
 
 DNABERT_S_DIM = 768
 
@@ -26,6 +26,7 @@ def export_esm2_checkpoint(checkpoint_path: str, out_dir: str, repr_layer: int =
     checkpoint = checkpoints.read_esm2_checkpoint(checkpoint_path, repr_layer)
     model = Esm2(checkpoint.config)
     checkpoints.load_into(model, checkpoint.state, checkpoint_path, checkpoints.esm2_ignored(checkpoint.config))
+    check_shared_rotary(model, checkpoint_path)
     arch = checkpoint.arch if checkpoint.config.output_layer == checkpoint.config.layers else (
         f"{checkpoint.arch}-layer{checkpoint.config.output_layer}"
     )

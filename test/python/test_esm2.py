@@ -65,6 +65,28 @@ class Esm2Test(unittest.TestCase):
                 pooled_diff = max_abs_diff(residue_mean(batched[index], len(row)), residue_mean(alone, len(row)))
                 self.assertLessEqual(pooled_diff, BATCHING_TOLERANCE)
 
+    def test_rotary_table_built_once_is_bit_identical_to_each_layers_own(self):
+        # fair-esm builds cos/sin in every layer from that layer's inv_freq (einsum of positions and
+        # inv_freq, duplicated, cos and sin); the module builds it once per forward from layer 0's.
+        config = Esm2Config(layers=3, dim=48, heads=6)
+        model = random_esm2(config, seed=4).eval()
+        embedding = random_esm2(Esm2Config(layers=3, dim=48, heads=6, repr_layer=0), seed=0).eval()
+        embedding.load_state_dict({k: v for k, v in model.state_dict().items() if k in embedding.state_dict()})
+        exported, exported_embedding = scripted_round_trip(model), scripted_round_trip(embedding)
+        for lengths in ([1, 9, 70, 33, 4, 120], [64], [3, 3, 3]):
+            tokens, mask = pad_batch(protein_rows(self.rng, lengths), esm_alphabet.PAD_ID)
+            with torch.no_grad():
+                x = embedding(tokens, mask)
+                self.assertEqual(max_abs_diff(exported_embedding(tokens, mask), x), 0.0)
+                for layer in model.layers:
+                    inv_freq = layer.self_attn.rot_emb.inv_freq
+                    freqs = torch.einsum("i,j->ij", torch.arange(tokens.shape[1]).type_as(inv_freq), inv_freq)
+                    angles = torch.cat((freqs, freqs), dim=-1)
+                    x = layer(x, mask == 0, angles.cos()[None, :, :], angles.sin()[None, :, :])
+                reference = model.emb_layer_norm_after(x)
+                self.assertEqual(max_abs_diff(model(tokens, mask), reference), 0.0, f"lengths {lengths}")
+                self.assertEqual(max_abs_diff(exported(tokens, mask), reference), 0.0, f"lengths {lengths}")
+
     def test_token_dropout_rescale_and_zeroed_padding_follow_the_spec_formula(self):
         # With the representation taken before the first layer, the output is the scaled embedding.
         model = random_esm2(Esm2Config(layers=2, dim=16, heads=2, repr_layer=0), seed=1).eval()
@@ -89,8 +111,9 @@ class Esm2Test(unittest.TestCase):
         tokens, mask = pad_batch(protein_rows(self.rng, [10, 4]), esm_alphabet.PAD_ID)
         with torch.no_grad():
             x = full.embed_tokens(tokens) * 0.88 * mask[:, :, None]
+            cos, sin = full.layers[0].self_attn.rot_emb.table(x.shape[1])
             for layer in full.layers[:2]:
-                x = layer(x, mask == 0)
+                x = layer(x, mask == 0, cos, sin)
             self.assertLessEqual(max_abs_diff(early(tokens, mask), x), 1e-6)
             self.assertLessEqual(max_abs_diff(scripted_round_trip(early)(tokens, mask), x), FP32_EXPORT_TOLERANCE)
 

@@ -145,6 +145,16 @@ class Esm2CheckpointTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "esm2_t3_wrong.pt: weights do not fit"):
             export_esm2_checkpoint(checkpoint, os.path.join(self.scratch.name, "out"))
 
+    def test_layers_with_different_rotary_frequencies_are_refused(self):
+        # The export applies layer 0's rotary table in every layer; fair-esm's layers all carry the same.
+        with torch.no_grad():
+            self.model.layers[1].self_attn.rot_emb.inv_freq.mul_(2)
+        checkpoint = self.official_file("esm2_t3_rotary.pt", Namespace(**self.model_config()))
+        out = os.path.join(self.scratch.name, "out")
+        with self.assertRaisesRegex(ValueError, r"esm2_t3_rotary.pt: layers.1.self_attn.rot_emb.inv_freq differs"):
+            export_esm2_checkpoint(checkpoint, out)
+        self.assertFalse(os.path.exists(out))
+
 
 class DnabertSFolderTest(unittest.TestCase):
     config = DnabertSConfig(vocab_size=40, dim=36, layers=2, heads=3, intermediate=50)
