@@ -1,3 +1,4 @@
+import math
 import random
 import unittest
 
@@ -86,6 +87,32 @@ class Esm2Test(unittest.TestCase):
                 reference = model.emb_layer_norm_after(x)
                 self.assertEqual(max_abs_diff(model(tokens, mask), reference), 0.0, f"lengths {lengths}")
                 self.assertEqual(max_abs_diff(exported(tokens, mask), reference), 0.0, f"lengths {lengths}")
+
+    def test_one_pass_gelu_keeps_vectors_within_1e_5_of_fair_esms_written_out_formula(self):
+        # fair-esm's layer writes GELU out as x * 0.5 * (1 + erf(x / sqrt(2))); the module calls
+        # libtorch's exact GELU: the same function, rounded differently. Pooled vectors of a 35M-wide
+        # model must stay within 1e-5 of the written-out ones (and the last layer's states too).
+        model = random_esm2(Esm2Config(layers=4, dim=480, heads=20), seed=6).eval()
+        for lengths in ([1, 9, 70, 33, 4, 120], [200, 17]):
+            tokens, mask = pad_batch(protein_rows(self.rng, lengths), esm_alphabet.PAD_ID)
+            key_padding = mask == 0
+            with torch.no_grad():
+                x = model.embed_tokens(tokens) * (1 - key_padding.unsqueeze(-1).type_as(model.embed_tokens.weight))
+                x = x * (1 - 0.15 * 0.8)
+                inv_freq = model.layers[0].self_attn.rot_emb.inv_freq
+                freqs = torch.einsum("i,j->ij", torch.arange(tokens.shape[1]).type_as(inv_freq), inv_freq)
+                angles = torch.cat((freqs, freqs), dim=-1)
+                cos, sin = angles.cos()[None, :, :], angles.sin()[None, :, :]
+                for layer in model.layers:
+                    x = x + layer.self_attn(layer.self_attn_layer_norm(x), key_padding, cos, sin)
+                    h = layer.fc1(layer.final_layer_norm(x))
+                    x = x + layer.fc2(h * 0.5 * (1.0 + torch.erf(h / math.sqrt(2.0))))
+                written_out = model.emb_layer_norm_after(x)
+                got = model(tokens, mask)
+            self.assertLessEqual(max_abs_diff(got, written_out), 1e-5)
+            for index, length in enumerate(lengths):
+                pooled = max_abs_diff(residue_mean(got[index], length + 2), residue_mean(written_out[index], length + 2))
+                self.assertLessEqual(pooled, 1e-5)
 
     def test_token_dropout_rescale_and_zeroed_padding_follow_the_spec_formula(self):
         # With the representation taken before the first layer, the output is the scaled embedding.
