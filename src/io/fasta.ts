@@ -2,6 +2,7 @@ import path from 'node:path';
 import { FastaError } from './fasta-error';
 import { IdSet, type SeenIds } from './id-set';
 import { quotedId } from './id-bytes';
+import { ASCII_TRIM, BOM, CR, GT, NEWLINE, rnaAsDna, SPACE, TAB } from './sequence-bytes';
 import { inputPieces } from './input-bytes';
 import { uniqueIds, type DuplicateIdOptions, type IdRename } from './unique-ids';
 
@@ -66,12 +67,6 @@ export function invalidNucleotide(sequence: string): { char: string; column: num
   }
   return null;
 }
-const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-const GT = 0x3e;
-const NEWLINE = 0x0a;
-const CR = 0x0d;
-const SPACE = 0x20;
-const TAB = 0x09;
 
 /**
  * The file's lines as Buffers without their line ending (LF, CR LF or a lone CR), decompressing gzip
@@ -129,7 +124,6 @@ function binaryByte(line: Buffer, header: boolean): number {
 
 /** A header's id ends at the first ASCII white space: bytes above 0x7f are parts of the id. */
 const ASCII_SPACE = /[ \t\v\f]/;
-const ASCII_TRIM = /^[ \t\v\f]+|[ \t\v\f]+$/g;
 
 /**
  * Streams the records of a FASTA file (plain or gzip): multi-line, CR LF or CR line ends, a UTF-8 byte
@@ -185,8 +179,7 @@ export async function* readFasta(file: string, options: FastaReadOptions = {}): 
       }
       let text = line.toString('latin1');
       if (text.includes(' ') || text.includes('\t')) text = text.replace(/[ \t]/g, '');
-      if (options.rna && (text.includes('U') || text.includes('u')))
-        text = text.replace(/U/g, 'T').replace(/u/g, 't');
+      if (options.rna) text = rnaAsDna(text);
       if (text === '') continue;
       if (!current) throw new FastaError(file, lineNumber, `expected a '>' header line`);
       if (checkCharacters !== 'off') checkLine(file, current, line, lineNumber, checkCharacters);

@@ -2,6 +2,7 @@ import { FastaError } from './fasta-error';
 import { NUCLEOTIDE_ALPHABET, type FastaReadOptions, type FastaRecord } from './fasta';
 import { inputPieces } from './input-bytes';
 import { IdSet, type SeenIds } from './id-set';
+import { ASCII_TRIM, AT, BOM, CR, GT, NEWLINE, rnaAsDna, SPACE, TAB } from './sequence-bytes';
 import { uniqueIds } from './unique-ids';
 
 // FASTQ as sequencers write it: four lines a record (an '@' header, the sequence on one line, a '+'
@@ -38,17 +39,10 @@ export interface FastqSpan {
   plusEnd: number;
 }
 
-const NEWLINE = 0x0a;
-const CR = 0x0d;
-const AT = 0x40;
-const GT = 0x3e;
 const PLUS = 0x2b;
-const SPACE = 0x20;
-const TAB = 0x09;
 const DELETE = 0x7f;
 const FIRST_QUALITY = 0x21; // '!'
 const LAST_QUALITY = 0x7e; // '~'
-const BOM = [0xef, 0xbb, 0xbf];
 /** newlines a record needs, counted before joining a record cut by a piece boundary */
 const RECORD_LINES = 4;
 
@@ -96,7 +90,7 @@ export class FastqScanner {
   push(piece: Buffer): void {
     if (!this.started) {
       this.started = true;
-      if (piece[0] === BOM[0] && piece[1] === BOM[1] && piece[2] === BOM[2]) piece = piece.subarray(3);
+      if (piece.subarray(0, BOM.length).equals(BOM)) piece = piece.subarray(BOM.length);
     }
     let buffer = piece;
     if (this.pending.length > 0) {
@@ -288,8 +282,7 @@ function recordOf(
   const id = unique(read, span.line);
   const rest = buffer.toString('latin1', span.idEnd, span.headerEnd);
   let sequence = buffer.toString('latin1', span.sequence, span.sequenceEnd);
-  if (options.rna && (sequence.includes('U') || sequence.includes('u')))
-    sequence = sequence.replace(/U/g, 'T').replace(/u/g, 't');
+  if (options.rna) sequence = rnaAsDna(sequence);
   const plus = span.plusEnd > span.plus ? `${id}${rest}` : '';
   return {
     id,
@@ -301,8 +294,6 @@ function recordOf(
     quality: buffer.toString('latin1', span.quality, span.qualityEnd),
   };
 }
-
-const ASCII_TRIM = /^[ \t\v\f]+|[ \t\v\f]+$/g;
 
 /** The record as FASTQ text, its four lines as read (one character per byte; write with idBytes). */
 export function fastqText(record: FastqRecord): string {

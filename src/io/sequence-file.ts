@@ -2,6 +2,7 @@ import { readFasta, type FastaReadOptions, type FastaRecord, type SeenIds } from
 import { readFastq, type FastqRecord } from './fastq';
 import { IdSet } from './id-set';
 import { inputPieces } from './input-bytes';
+import { AT, BOM } from './sequence-bytes';
 import type { IdRename } from './unique-ids';
 
 // A sequence input is FASTA or FASTQ, told by its content (the first byte that is not white space or a
@@ -10,8 +11,6 @@ import type { IdRename } from './unique-ids';
 export type SequenceFormat = 'fasta' | 'fastq';
 export type SequenceRecord = FastaRecord | FastqRecord;
 
-const AT = 0x40;
-const BOM = [0xef, 0xbb, 0xbf];
 const WHITE_SPACE = new Set([0x20, 0x09, 0x0a, 0x0d, 0x0b, 0x0c]);
 
 /** 'fastq' when the first non-empty byte is '@'; 'fasta' otherwise (its reader says what is wrong). */

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Job, JobResult } from '../embed';
 import { readEmbeddings } from '../io/embeddings-file';
 import { invalidNucleotide } from '../io/fasta';
+import { rnaAsDna } from '../io/sequence-bytes';
 import { frameTableLine } from '../embed/frame-table';
 import { chunkRecord } from './chunk';
 import { formatFloat32 } from './float32-format';
@@ -103,7 +104,7 @@ const newGroup = (): Group => ({
 function addRecord(group: Group, record: SequenceRecord, index: number, chunkSize: number, rna: boolean) {
   if (typeof record?.id !== 'string' || typeof record.sequence !== 'string')
     throw new PredictError(`record ${index + 1}: expected { id: string, sequence: string }`, 'E_INPUT');
-  const sequence = rna ? record.sequence.replace(/U/g, 'T').replace(/u/g, 't') : record.sequence;
+  const sequence = rna ? rnaAsDna(record.sequence) : record.sequence;
   const invalid = invalidNucleotide(sequence);
   const rnaBase = !rna && /[Uu]/.test(sequence);
   if (invalid || rnaBase) {
